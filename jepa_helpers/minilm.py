@@ -30,7 +30,7 @@ HIDDEN = 384
 HEADS = 12
 LAYERS = 6
 LN_EPS = 1e-12
-CHUNK = 32  # texts per forward pass (after sorting by length)
+CHUNK = 32  # at most this many texts per forward pass
 
 _F32 = np.float32
 # Abramowitz & Stegun 7.1.26: erfc(a) ~ (a1 t + ... + a5 t^5) exp(-a^2),
@@ -195,6 +195,30 @@ def _load(model_dir: Path) -> _Bert:
         return _MODELS[key]
 
 
+def _chunks(lengths: list[int]) -> list[list[int]]:
+    """Indices grouped for padded batches, shortest texts first.
+
+    A chunk holds at most ``CHUNK`` texts and is closed before padding
+    would exceed half of its real tokens (``B * L_max > 1.5 * sum L``),
+    so one long text is not padded into many short ones' batch.
+    """
+    chunks: list[list[int]] = []
+    rows: list[int] = []
+    real = 0
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        n = lengths[i]
+        if rows and (
+            len(rows) == CHUNK or n * (len(rows) + 1) > 1.5 * (real + n)
+        ):
+            chunks.append(rows)
+            rows, real = [], 0
+        rows.append(i)
+        real += n
+    if rows:
+        chunks.append(rows)
+    return chunks
+
+
 @dataclass(frozen=True)
 class EncodeResult:
     """Vectors plus what the tokenizer did to each text.
@@ -276,9 +300,7 @@ class MiniLMEncoder:
             for ids in full
         ]
         out = np.zeros((len(texts), HIDDEN), dtype=_F32)
-        order = sorted(range(len(texts)), key=lambda i: len(kept[i]))
-        for start in range(0, len(order), CHUNK):
-            rows = order[start : start + CHUNK]
+        for rows in _chunks([len(ids) for ids in kept]):
             L = max(len(kept[i]) for i in rows)
             ids = np.zeros((len(rows), L), dtype=np.int64)
             mask = np.zeros((len(rows), L), dtype=bool)
