@@ -65,22 +65,54 @@ def gelu(x: np.ndarray) -> np.ndarray:
     below float32 rounding for the activations BERT sees.
     Any shape. Introduced in 02_gpt_embeddings.
     """
-    a = np.abs(x) * _F32(1 / math.sqrt(2))
-    t = _F32(1) / (_F32(1) + _F32(_AS_P) * a)
-    poly = _F32(0)
-    for c in _AS_7_1_26[::-1]:  # Horner: t * (a1 + t * (a2 + ...))
-        poly = (poly + _F32(c)) * t
-    half_erfc = _F32(0.5) * poly * np.exp(-a * a)
-    phi = np.where(x >= 0, _F32(1) - half_erfc, half_erfc)
-    return x * phi
+    a = np.abs(x)
+    a *= _F32(1 / math.sqrt(2))  # a = |x| / sqrt 2
+    t = a * _F32(_AS_P)
+    t += _F32(1)
+    np.reciprocal(t, out=t)  # t = 1 / (1 + p a)
+    poly = t * _F32(_AS_7_1_26[-1])
+    for c in _AS_7_1_26[-2::-1]:  # Horner: t (a1 + t (a2 + ...))
+        poly += _F32(c)
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a
+    poly *= _F32(0.5)  # poly = erfc(|x| / sqrt 2) / 2
+    np.copysign(poly, -x, out=poly)
+    poly += x >= 0  # Phi(x) = 1 - poly if x >= 0 else poly
+    poly *= x
+    return poly
 
 
 def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``(x - mean) / sqrt(var + eps) * g + b`` over the last axis."""
-    mu = x.mean(axis=-1, keepdims=True)
-    xc = x - mu
-    var = np.mean(xc * xc, axis=-1, keepdims=True)
-    return xc / np.sqrt(var + _F32(LN_EPS)) * g + b
+    xc = x - x.mean(axis=-1, keepdims=True)
+    var = np.einsum("...i,...i->...", xc, xc)[..., None]
+    var *= _F32(1 / x.shape[-1])
+    var += _F32(LN_EPS)
+    xc /= np.sqrt(var, out=var)
+    xc *= g
+    xc += b
+    return xc
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One BERT layer; every ``*_w`` is ``[in, out]`` float32."""
+
+    qkv_w: np.ndarray  # [384, 1152], Q part scaled by 1 / sqrt(32)
+    qkv_b: np.ndarray
+    ao_w: np.ndarray  # attention output [384, 384]
+    ao_b: np.ndarray
+    ln1_g: np.ndarray
+    ln1_b: np.ndarray
+    in_w: np.ndarray  # intermediate [384, 1536]
+    in_b: np.ndarray
+    out_w: np.ndarray  # output [1536, 384]
+    out_b: np.ndarray
+    ln2_g: np.ndarray
+    ln2_b: np.ndarray
 
 
 class _Bert:
@@ -110,32 +142,39 @@ class _Bert:
         self.tokenizer = tok
 
     @staticmethod
-    def _layer(
-        get: Callable[[str], np.ndarray], p: str
-    ) -> tuple[np.ndarray, ...]:
-        """Layer ``p``'s weights as ``[in, out]`` (Q, K, V fused)."""
+    def _layer(get: Callable[[str], np.ndarray], p: str) -> _Layer:
+        """Layer ``p``'s weights as ``[in, out]``, Q/K/V fused.
+
+        Q's weight and bias are pre-scaled by ``1 / sqrt(dh)``, so
+        ``q k^T`` is already the scaled attention score.
+        """
         a = p + "attention."
-        qkv = ("query", "key", "value")
+        scale = _F32(1 / math.sqrt(HIDDEN // HEADS))
 
-        def dense(name: str) -> tuple[np.ndarray, np.ndarray]:
-            return (
-                np.ascontiguousarray(get(name + ".weight").T),
-                get(name + ".bias"),
-            )
+        def wt(name: str) -> np.ndarray:
+            return np.ascontiguousarray(get(name + ".weight").T)
 
-        def norm(name: str) -> tuple[np.ndarray, np.ndarray]:
-            return get(name + ".weight"), get(name + ".bias")
-
-        qkv_w = np.concatenate([get(f"{a}self.{n}.weight") for n in qkv])
-        qkv_b = np.concatenate([get(f"{a}self.{n}.bias") for n in qkv])
-        return (
-            np.ascontiguousarray(qkv_w.T),
-            qkv_b,
-            *dense(a + "output.dense"),
-            *norm(a + "output.LayerNorm"),
-            *dense(p + "intermediate.dense"),
-            *dense(p + "output.dense"),
-            *norm(p + "output.LayerNorm"),
+        qkv = [f"{a}self.{n}" for n in ("query", "key", "value")]
+        qkv_w = np.concatenate(
+            [wt(qkv[0]) * scale] + [wt(n) for n in qkv[1:]], axis=1
+        )
+        qkv_b = np.concatenate(
+            [get(qkv[0] + ".bias") * scale]
+            + [get(n + ".bias") for n in qkv[1:]]
+        )
+        return _Layer(
+            qkv_w=np.ascontiguousarray(qkv_w),
+            qkv_b=qkv_b,
+            ao_w=wt(a + "output.dense"),
+            ao_b=get(a + "output.dense.bias"),
+            ln1_g=get(a + "output.LayerNorm.weight"),
+            ln1_b=get(a + "output.LayerNorm.bias"),
+            in_w=wt(p + "intermediate.dense"),
+            in_b=get(p + "intermediate.dense.bias"),
+            out_w=wt(p + "output.dense"),
+            out_b=get(p + "output.dense.bias"),
+            ln2_g=get(p + "output.LayerNorm.weight"),
+            ln2_b=get(p + "output.LayerNorm.bias"),
         )
 
     def token_ids(self, text: str) -> list[int]:
@@ -155,35 +194,33 @@ class _Bert:
         x = _layer_norm(x, self.ln_g, self.ln_b).reshape(B * L, HIDDEN)
         bias = np.where(mask, _F32(0), np.finfo(_F32).min).astype(_F32)
         bias = bias[:, None, None, :]  # [B, 1, 1, L]
-        scale = _F32(1 / math.sqrt(dh))
-        for (
-            qkv_w,
-            qkv_b,
-            ao_w,
-            ao_b,
-            g1,
-            b1,
-            i_w,
-            i_b,
-            o_w,
-            o_b,
-            g2,
-            b2,
-        ) in self.layers:
-            qkv = (x @ qkv_w + qkv_b).reshape(B, L, 3, HEADS, dh)
-            q = qkv[:, :, 0].transpose(0, 2, 1, 3)  # [B, H, L, dh]
+        for ly in self.layers:
+            qkv = _dense(x, ly.qkv_w, ly.qkv_b).reshape(B, L, 3, HEADS, dh)
+            q = qkv[:, :, 0].transpose(0, 2, 1, 3)  # [B, H, L, dh], scaled
             k = qkv[:, :, 1].transpose(0, 2, 3, 1)  # [B, H, dh, L]
             v = qkv[:, :, 2].transpose(0, 2, 1, 3)  # [B, H, L, dh]
-            s = (q @ k) * scale + bias  # [B, H, L, L]
-            s = np.exp(s - s.max(axis=-1, keepdims=True))
+            s = q @ k  # [B, H, L, L] = q k^T / sqrt(dh)
+            s += bias
+            s -= s.max(axis=-1, keepdims=True)
+            np.exp(s, out=s)
             s /= s.sum(axis=-1, keepdims=True)
             ctx = (s @ v).transpose(0, 2, 1, 3).reshape(B * L, HIDDEN)
-            x = _layer_norm(x + (ctx @ ao_w + ao_b), g1, b1)
-            h = gelu(x @ i_w + i_b)
-            x = _layer_norm(x + (h @ o_w + o_b), g2, b2)
+            a = _dense(ctx, ly.ao_w, ly.ao_b)
+            a += x
+            x = _layer_norm(a, ly.ln1_g, ly.ln1_b)
+            h = _dense(gelu(_dense(x, ly.in_w, ly.in_b)), ly.out_w, ly.out_b)
+            h += x
+            x = _layer_norm(h, ly.ln2_g, ly.ln2_b)
         x = x.reshape(B, L, HIDDEN)
         m = mask.astype(_F32)[:, :, None]
         return (x * m).sum(axis=1) / np.maximum(m.sum(axis=1), _F32(1e-9))
+
+
+def _dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``x @ w + b``: ``[N, in] @ [in, out] -> [N, out]``."""
+    y = x @ w
+    y += b
+    return y
 
 
 def _load(model_dir: Path) -> _Bert:
@@ -269,9 +306,13 @@ class MiniLMEncoder:
 
     def __init__(self, model_dir: str | Path | None = None) -> None:
         self.model_dir = Path(model_dir) if model_dir else None
+        self._model: _Bert | None = None
 
     def _bert(self) -> _Bert:
-        return _load(self.model_dir or default_model_dir())
+        """The shared model, loaded on the first call in this process."""
+        if self._model is None:
+            self._model = _load(self.model_dir or default_model_dir())
+        return self._model
 
     def describe(self) -> str:
         """One line naming the model (no path)."""
