@@ -137,10 +137,15 @@ def find_evaluations(text: str) -> tuple[list[Evaluation], dict[str, Any]]:
         key = ""
         if m:
             key = re.sub(r"[\s\-]+", "_", m.group(1).strip().lower())
-        if listing and bullet and key not in (
-            "context",
-            "candidate",
-            "candidates",
+        if (
+            listing
+            and bullet
+            and key
+            not in (
+                "context",
+                "candidate",
+                "candidates",
+            )
         ):
             assert current is not None
             current.candidates.append(_unquote(bullet.group(1)))
@@ -310,9 +315,7 @@ def _coerce_one(root: dict, node: dict, t: str, value: Any) -> Any:
     if t == "object":
         if not isinstance(value, dict):
             raise ValueError
-        obj = next(
-            (v for v in _variants(root, node) if "properties" in v), {}
-        )
+        obj = next((v for v in _variants(root, node) if "properties" in v), {})
         return fill_object(root, obj, value)
     raise ValueError
 

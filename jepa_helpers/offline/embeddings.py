@@ -27,7 +27,8 @@ KNOWN = frozenset(("model", "input", "dimensions", "encoding_format", "user"))
 MAX_INPUTS = 2048
 MAX_TOKENS = 8192
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_lock = threading.Lock()
+_load_lock = threading.Lock()
+_encode_lock = threading.Lock()
 _encoder: Any = None
 
 
@@ -37,7 +38,7 @@ def load_encoder() -> Any:
     Introduced in 06_gpt51_agent_loop.
     """
     global _encoder
-    with _lock:
+    with _load_lock:
         if _encoder is None:
             try:
                 from jepa_helpers.encoders import MiniLMEncoder
@@ -106,7 +107,7 @@ def _texts(value: Any) -> list[str]:
 
 def _encode(enc: Any, texts: list[str]) -> tuple[np.ndarray, int]:
     """Vectors and a token count (the encoder's tokenizer if it has one)."""
-    with _lock:  # one forward pass at a time: 2 cores, numpy threads
+    with _encode_lock:  # one forward pass at a time (2 cores)
         if hasattr(enc, "encode_with_info"):
             res = enc.encode_with_info(texts)
             return np.asarray(res.vectors), int(np.sum(res.n_tokens))
@@ -131,9 +132,7 @@ def create_embeddings(body: Any) -> dict[str, Any]:
         raise errors.invalid_type("model", "a string", model)
     fmt = body.get("encoding_format") or "float"
     if fmt not in ("float", "base64"):
-        raise errors.invalid_value(
-            "encoding_format", fmt, ["float", "base64"]
-        )
+        raise errors.invalid_value("encoding_format", fmt, ["float", "base64"])
     texts = _texts(body.get("input"))
     enc = load_encoder()
     dim = int(enc.dim)
@@ -156,9 +155,9 @@ def create_embeddings(body: Any) -> dict[str, Any]:
     data = []
     for i, row in enumerate(vecs):
         if fmt == "base64":
-            emb: Any = base64.b64encode(
-                row.astype("<f4").tobytes()
-            ).decode("ascii")
+            emb: Any = base64.b64encode(row.astype("<f4").tobytes()).decode(
+                "ascii"
+            )
         else:
             emb = [float(x) for x in row]
         data.append({"object": "embedding", "index": i, "embedding": emb})

@@ -183,7 +183,5 @@ def explain(name: str, arguments: str, output: Any) -> str:
     if pairs:
         lines.append("Top token pairs: " + "; ".join(pairs) + ".")
     elif isinstance(payload.get("top_contributors"), list):
-        lines.append(
-            "No token pair contributed (no known word on one side)."
-        )
+        lines.append("No token pair contributed (no known word on one side).")
     return "\n".join(lines)

@@ -125,9 +125,7 @@ def _call(tool: dict, vals: dict) -> Call:
     )
 
 
-def _calls_for(
-    ev: Evaluation, options: dict, tools: list[dict]
-) -> list[Call]:
+def _calls_for(ev: Evaluation, options: dict, tools: list[dict]) -> list[Call]:
     """Calls for one evaluation; [] when no offered tool fits."""
     if len(ev.candidates) > 1:
         vals = _values(ev, options, ranking=True)
@@ -184,7 +182,7 @@ def plan(
     Introduced in 06_gpt51_agent_loop.
     """
     last, text = _user_text(items)
-    trailing = items[last + 1:]
+    trailing = items[last + 1 :]
     calls = [i for i in trailing if i.get("type") == "function_call"]
     if calls:
         outputs = {
@@ -195,7 +193,9 @@ def plan(
         return _explain_outputs(calls, outputs)
 
     allowed, must = _allowed(tools, tool_choice)
-    fn_names = [str(t.get("name")) for t in tools if t.get("type") == "function"]
+    fn_names = [
+        str(t.get("name")) for t in tools if t.get("type") == "function"
+    ]
     if tool_choice == "none" and fn_names:
         return Plan(
             reasoning="tool_choice is 'none': no tool may be called.",
@@ -237,7 +237,7 @@ def plan(
             message=_say(
                 f"No tool fits: {why}. Write 'Context: ...' and "
                 "'Candidate: ...' lines (or a JSON object with "
-                "\"context\" and \"candidate\") and offer a matching tool."
+                '"context" and "candidate") and offer a matching tool.'
             ),
         )
     note = ""

@@ -354,7 +354,5 @@ def parse_request(body: Any) -> ResponseRequest:
         metadata=metadata,
         temperature=_opt(body, "temperature", (int, float), "a decimal"),
         top_p=_opt(body, "top_p", (int, float), "a decimal"),
-        max_output_tokens=_opt(
-            body, "max_output_tokens", int, "an integer"
-        ),
+        max_output_tokens=_opt(body, "max_output_tokens", int, "an integer"),
     )

@@ -203,7 +203,6 @@ def build_response(
             "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
             "total_tokens": in_tokens + out_tokens,
         },
-        "user": None,
         "metadata": req.metadata,
     }
 

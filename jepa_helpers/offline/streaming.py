@@ -25,7 +25,7 @@ def text_chunks(text: str) -> list[str]:
     """Split text into deltas of a few words (they join back exactly)."""
     pieces = _PIECE.findall(text)
     out = [
-        "".join(pieces[i:i + WORDS_PER_DELTA])
+        "".join(pieces[i : i + WORDS_PER_DELTA])
         for i in range(0, len(pieces), WORDS_PER_DELTA)
     ]
     return out or [""]
@@ -34,7 +34,7 @@ def text_chunks(text: str) -> list[str]:
 def arg_chunks(arguments: str) -> list[str]:
     """Split JSON arguments into fixed-size deltas."""
     return [
-        arguments[i:i + ARG_CHARS]
+        arguments[i : i + ARG_CHARS]
         for i in range(0, len(arguments), ARG_CHARS)
     ] or [""]
 
@@ -120,8 +120,11 @@ def _item_events(index: int, item: dict) -> Iterator[dict]:
                 "logprobs": [],
             }
             yield {"type": "response.content_part.done", **base, "part": part}
-    yield {"type": "response.output_item.done", "output_index": index,
-           "item": item}
+    yield {
+        "type": "response.output_item.done",
+        "output_index": index,
+        "item": item,
+    }
 
 
 def events(response: dict[str, Any]) -> list[dict]:
@@ -130,9 +133,8 @@ def events(response: dict[str, Any]) -> list[dict]:
     Introduced in 06_gpt51_agent_loop.
     """
     start = copy.deepcopy(response)
-    start.update(
-        status="in_progress", output=[], usage=None, completed_at=None
-    )
+    start.update(status="in_progress", output=[], completed_at=None)
+    start.pop("usage", None)  # ResponseUsage is not nullable in the spec
     out: list[dict] = [
         {"type": "response.created", "response": start},
         {"type": "response.in_progress", "response": start},

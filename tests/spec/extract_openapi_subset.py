@@ -43,7 +43,7 @@ def _refs(node: Any) -> set[str]:
         if isinstance(item, dict):
             ref = item.get("$ref")
             if isinstance(ref, str) and ref.startswith(PREFIX):
-                found.add(ref[len(PREFIX):])
+                found.add(ref[len(PREFIX) :])
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
