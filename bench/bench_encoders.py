@@ -1,6 +1,7 @@
 """Benchmark the sentence encoders (issue 3; notebook 02_gpt_embeddings).
 
     .venv/bin/python bench/bench_encoders.py [--st-python PATH]
+        [--threads N] [--skip-minilm]
 
 1. MiniLM (numpy) vs sentence-transformers, each in a fresh process:
    import time, first call (weights load + 1 sentence), then sentences/s
@@ -91,9 +92,15 @@ def worker(kind: str, model_dir: str) -> None:
     print(json.dumps(result))
 
 
-def _run_worker(python: str, kind: str, model_dir: str) -> dict | None:
+def _run_worker(
+    python: str, kind: str, model_dir: str, threads: int | None
+) -> dict | None:
     cmd = [python, __file__, "--worker", kind, "--model-dir", model_dir]
     env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1")
+    if threads:  # numpy's OpenBLAS and torch's OpenMP pools alike
+        env.update(
+            OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads)
+        )
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         print(f"  {kind} worker failed:\n{proc.stderr[-2000:]}")
@@ -101,16 +108,19 @@ def _run_worker(python: str, kind: str, model_dir: str) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench_minilm(st_python: str) -> None:
+def bench_minilm(st_python: str, threads: int | None) -> None:
     sys.path.insert(0, str(ROOT))
     from jepa_helpers.minilm import default_model_dir
 
     model_dir = str(default_model_dir())
-    ours = _run_worker(sys.executable, "minilm", model_dir)
+    ours = _run_worker(sys.executable, "minilm", model_dir, threads)
     st = None
     if Path(st_python).exists():
-        st = _run_worker(st_python, "st", model_dir)
-    print("MiniLM (numpy) vs sentence-transformers, fresh processes")
+        st = _run_worker(st_python, "st", model_dir, threads)
+    print(
+        "MiniLM (numpy) vs sentence-transformers, fresh processes, "
+        f"{threads or 'default'} BLAS thread(s)"
+    )
     print(f"{'':28}{'numpy':>12}{'sent-tr':>12}{'ratio':>10}")
     rows = [
         ("import (s)", "import_s", False),
@@ -164,12 +174,17 @@ def main() -> None:
     p.add_argument("--worker", choices=["minilm", "st"])
     p.add_argument("--model-dir")
     p.add_argument("--skip-minilm", action="store_true")
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="BLAS/OpenMP threads for both encoders (default: theirs)",
+    )
     args = p.parse_args()
     if args.worker:
         worker(args.worker, args.model_dir)
         return
     if not args.skip_minilm:
-        bench_minilm(args.st_python)
+        bench_minilm(args.st_python, args.threads)
     bench_cache()
 
 

@@ -43,6 +43,7 @@ _AS_7_1_26 = (
     -1.453152027,
     1.061405429,
 )
+_GELU_BLOCK = 1 << 16  # elements per block: 256 KiB per temporary
 _MODELS: dict[Path, _Bert] = {}
 _LOCK = threading.Lock()
 
@@ -62,9 +63,20 @@ def gelu(x: np.ndarray) -> np.ndarray:
 
     numpy has no ``erf``: ``erfc(a)`` for ``a >= 0`` uses Abramowitz &
     Stegun 7.1.26 (absolute error <= 1.5e-7), so ``|gelu - exact|`` stays
-    below float32 rounding for the activations BERT sees.
-    Any shape. Introduced in 02_gpt_embeddings.
+    below float32 rounding for the activations BERT sees. Runs in blocks
+    that stay in the CPU cache (about twice as fast as one big pass).
+    Any shape, float32. Introduced in 02_gpt_embeddings.
     """
+    x = np.asarray(x, dtype=_F32)
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    for i in range(0, flat.size, _GELU_BLOCK):
+        out[i : i + _GELU_BLOCK] = _gelu_block(flat[i : i + _GELU_BLOCK])
+    return out.reshape(x.shape)
+
+
+def _gelu_block(x: np.ndarray) -> np.ndarray:
+    """``gelu`` of one 1-d block (see ``gelu``)."""
     a = np.abs(x)
     a *= _F32(1 / math.sqrt(2))  # a = |x| / sqrt 2
     t = a * _F32(_AS_P)
@@ -181,21 +193,31 @@ class _Bert:
         """``[CLS] ... [SEP]`` ids, uncut (``""`` gives ``[CLS][SEP]``)."""
         return self.tokenizer.encode(text).ids
 
-    def forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Mean-pooled last hidden states. ``[B, L]`` ids/mask -> ``[B, 384]``.
+    def forward(self, seqs: list[list[int]]) -> np.ndarray:
+        """Mean-pooled last hidden states of ``B`` id lists: ``[B, 384]``.
 
-        ``mask`` is 1 for real tokens, 0 for padding; padded keys get a
-        ``finfo.min`` attention bias (as in HF BERT), so a padded row
-        gives the same vector as the row alone.
+        Dense layers run on the ``T`` real tokens only (``[T, 384]``);
+        attention runs on a padded ``[B, H, L, L]`` grid where padded keys
+        get a ``finfo.min`` bias (as in HF BERT), so a text in a batch
+        gives the same vector as the text alone.
         """
-        B, L = ids.shape
+        lens = np.array([len(ids) for ids in seqs])
+        B, L, T = len(seqs), int(lens.max()), int(lens.sum())
         dh = HIDDEN // HEADS
-        x = self.word[ids] + self.pos[:L] + self.type0  # [B, L, 384]
-        x = _layer_norm(x, self.ln_g, self.ln_b).reshape(B * L, HIDDEN)
+        mask = np.arange(L) < lens[:, None]  # [B, L]
+        real = np.flatnonzero(mask)  # [T] rows of the [B * L] grid
+        pos = real % L
+        x = self.word[np.concatenate(seqs)] + self.pos[pos] + self.type0
+        x = _layer_norm(x, self.ln_g, self.ln_b)  # [T, 384]
         bias = np.where(mask, _F32(0), np.finfo(_F32).min).astype(_F32)
         bias = bias[:, None, None, :]  # [B, 1, 1, L]
+        grid = np.zeros((B * L, 3 * HIDDEN), _F32) if T < B * L else None
         for ly in self.layers:
-            qkv = _dense(x, ly.qkv_w, ly.qkv_b).reshape(B, L, 3, HEADS, dh)
+            qkv = _dense(x, ly.qkv_w, ly.qkv_b)  # [T, 1152]
+            if grid is not None:  # padded rows stay 0; masked as keys
+                grid[real] = qkv
+                qkv = grid
+            qkv = qkv.reshape(B, L, 3, HEADS, dh)
             q = qkv[:, :, 0].transpose(0, 2, 1, 3)  # [B, H, L, dh], scaled
             k = qkv[:, :, 1].transpose(0, 2, 3, 1)  # [B, H, dh, L]
             v = qkv[:, :, 2].transpose(0, 2, 1, 3)  # [B, H, L, dh]
@@ -205,15 +227,16 @@ class _Bert:
             np.exp(s, out=s)
             s /= s.sum(axis=-1, keepdims=True)
             ctx = (s @ v).transpose(0, 2, 1, 3).reshape(B * L, HIDDEN)
+            if grid is not None:
+                ctx = ctx[real]  # [T, 384]
             a = _dense(ctx, ly.ao_w, ly.ao_b)
             a += x
             x = _layer_norm(a, ly.ln1_g, ly.ln1_b)
             h = _dense(gelu(_dense(x, ly.in_w, ly.in_b)), ly.out_w, ly.out_b)
             h += x
             x = _layer_norm(h, ly.ln2_g, ly.ln2_b)
-        x = x.reshape(B, L, HIDDEN)
-        m = mask.astype(_F32)[:, :, None]
-        return (x * m).sum(axis=1) / np.maximum(m.sum(axis=1), _F32(1e-9))
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        return np.add.reduceat(x, starts, axis=0) / lens[:, None].astype(_F32)
 
 
 def _dense(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -342,13 +365,7 @@ class MiniLMEncoder:
         ]
         out = np.zeros((len(texts), HIDDEN), dtype=_F32)
         for rows in _chunks([len(ids) for ids in kept]):
-            L = max(len(kept[i]) for i in rows)
-            ids = np.zeros((len(rows), L), dtype=np.int64)
-            mask = np.zeros((len(rows), L), dtype=bool)
-            for r, i in enumerate(rows):
-                ids[r, : len(kept[i])] = kept[i]
-                mask[r, : len(kept[i])] = True
-            out[rows] = bert.forward(ids, mask)
+            out[rows] = bert.forward([kept[i] for i in rows])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         out /= np.maximum(norms, _F32(1e-12))
         return EncodeResult(vectors=out, n_tokens=n_tokens)
