@@ -128,7 +128,7 @@ class CachedEncoder:
                     f"{self.name} returned shape {fresh.shape}, expected "
                     f"{(len(missing), self.dim)}"
                 )
-            for text, v in zip(missing, fresh):
+            for text, v in zip(missing, fresh, strict=True):
                 self._write(text, v)
                 found[text] = v
         out = np.empty((len(texts), self.dim), dtype=np.float32)

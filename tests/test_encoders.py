@@ -154,16 +154,19 @@ def test_bare_string_is_refused(mini):
 # --- the protocol, for every encoder --------------------------------------
 
 
-@pytest.fixture(params=["minilm", "openai", "openai-256", "cached-minilm"])
+@pytest.fixture(
+    params=["minilm", "openai", "cached-minilm", "cached-openai-256"]
+)
 def any_encoder(request, server, tmp_path, mini):
     kind = request.param
     if kind == "minilm":
         return mini
     if kind == "cached-minilm":
         return CachedEncoder(mini, directory=tmp_path)
-    dims = 256 if kind == "openai-256" else None
+    if kind == "openai":
+        return OpenAIEncoder(make_client(server))
     return CachedEncoder(
-        OpenAIEncoder(make_client(server), dimensions=dims),
+        OpenAIEncoder(make_client(server), dimensions=256),
         directory=tmp_path,
     )
 
