@@ -431,15 +431,38 @@ def softmax_pairwise_energy_batch(
     Hu = unit_rows(H)
     for s in range(0, Kp.shape[0], chunk):
         phi = np.einsum("md,bnd->bmn", Hu, Kp[s : s + chunk])
-        phi = np.clip(phi, -1.0, 1.0).astype(np.float64)
-        logit = np.where(mask[s : s + chunk, None, :], phi / tau, -np.inf)
-        top = logit.max(axis=(1, 2), keepdims=True)
-        top = np.where(np.isfinite(top), top, 0.0)
-        e = np.exp(logit - top)
-        Z = e.sum(axis=(1, 2))
-        S = (e * phi).sum(axis=(1, 2))
-        ok = Z > 0
-        out[s : s + chunk][ok] = -S[ok] / Z[ok]
+        out[s : s + chunk] = softmax_energy_of_phi(
+            phi, mask[s : s + chunk], tau
+        )
+    return out
+
+
+def softmax_energy_of_phi(
+    phi: np.ndarray, mask: np.ndarray, tau: float
+) -> np.ndarray:
+    """``E = -sum_ij w_ij phi_ij`` for a batch of pair matrices.
+
+    ``phi`` ``[N, m, n]`` similarities, ``mask`` ``[N, n]`` the real
+    candidate tokens; ``w = softmax(phi / tau)`` over the real pairs of
+    each row. A row with no real pair gets ``E = 0``.
+    """
+    tau = _check_tau(tau)
+    if phi.size == 0:
+        return np.zeros(phi.shape[0])
+    # float32 element-wise work, float64 sums (errors stay below 1e-6)
+    phi = np.clip(phi, -1.0, 1.0).astype(np.float32, copy=False)
+    logit = np.where(mask[:, None, :], phi, -np.inf)
+    top = logit.max(axis=(1, 2), keepdims=True)
+    top[~np.isfinite(top)] = 0.0
+    logit -= top
+    logit *= np.float32(1.0 / tau)
+    e = np.exp(logit)
+    Z = e.sum(axis=(1, 2), dtype=np.float64)
+    e *= phi
+    S = e.sum(axis=(1, 2), dtype=np.float64)
+    out = np.zeros(phi.shape[0])
+    ok = Z > 0
+    out[ok] = -S[ok] / Z[ok]
     return out
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import energy as E
 from .glove import GloVe, Lookup
-from .text import tokenize
+from .text import tokenize, tokenize_many
 
 #: Energy name -> the views it needs ("glove", "sentence").
 ENERGIES: dict[str, tuple[str, ...]] = {
@@ -267,25 +267,88 @@ class Scorer:
     ) -> np.ndarray:
         """Energies ``[N]`` of one context against N candidates, batched."""
         check_energy(energy)
-        Lx = self.lookup(context)
-        Ks = [self.lookup(c).matrix for c in candidates]
-        if energy == "softmax":
-            return E.softmax_pairwise_energy_batch(Lx.matrix, Ks, tau)
-        if energy == "pairwise":
-            return E.mean_pairwise_energy_batch(Lx.matrix, Ks)
+        if energy != "joint":
+            return self._pairwise_energies(context, candidates, energy, tau)
         S = self.sentence_vectors([context, *candidates])
         if S is None:
             raise NeedsSentenceEncoder(
-                "the joint energy needs a sentence " "encoder; none was given"
+                "the joint energy needs a sentence encoder; none was given"
             )
-        G = (
-            np.stack([E.mean_vector(K) for K in Ks])
-            if Ks
-            else np.zeros((0, self.glove.dim), np.float32)
-        )
-        return E.joint_cosine_energy_batch(
-            E.mean_vector(Lx.matrix), G, S[0], S[1:], alpha
-        )
+        G = self.mean_vectors(candidates)
+        gx = E.mean_vector(self.lookup(context).matrix)
+        return E.joint_cosine_energy_batch(gx, G, S[0], S[1:], alpha)
+
+    def _pairwise_energies(self, context, candidates, energy, tau):
+        """Pairwise energies via ``phi`` gathered from a small table.
+
+        ``P = H_unit @ U.T`` ``[m, u]`` over the ``u`` distinct candidate
+        words; each candidate's ``phi`` ``[m, n]`` is then a gather of
+        ``m`` numbers per token instead of ``d``.
+        """
+        if energy == "softmax":
+            E._check_tau(tau)
+        H = E.unit_rows(self.lookup(context).matrix)
+        out = np.full(len(candidates), 1.0 if energy == "pairwise" else 0.0)
+        if H.shape[0] == 0 or not len(candidates):
+            return out
+        chunk = 8192
+        for a in range(0, len(candidates), chunk):
+            ids = self._ids(candidates[a : a + chunk])
+            mask = ids >= 0
+            words, inverse = np.unique(ids[mask], return_inverse=True)
+            U = np.asarray(self.glove.vectors[words], dtype=np.float32)
+            P = H @ (U / np.maximum(self.glove.norms[words], 1e-12)[:, None]).T
+            col = np.zeros(ids.shape, dtype=np.int64)
+            col[mask] = inverse
+            phi = P[:, col].transpose(1, 0, 2)  # [N, m, n]
+            if energy == "pairwise":
+                total = np.where(mask[:, None], phi, 0).sum(
+                    (1, 2), dtype=np.float64
+                )
+                count = mask.sum(axis=1) * H.shape[0]
+                ok = count > 0
+                out[a : a + chunk][ok] = 1.0 - total[ok] / count[ok]
+            else:
+                out[a : a + chunk] = E.softmax_energy_of_phi(phi, mask, tau)
+        return out
+
+    def _ids(self, texts: Sequence[str]):
+        """Known-token rows of every text, padded: ``[N, n_max]``, -1 pad."""
+        flat, counts = tokenize_many(list(texts))
+        owner = np.repeat(np.arange(len(texts)), counts)
+        rows = self.glove.ids(flat)
+        known = rows >= 0
+        rows, owner = rows[known], owner[known]
+        counts = np.bincount(owner, minlength=len(texts))
+        starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        col = np.arange(rows.size) - starts[owner]
+        ids = np.full((len(texts), max(1, int(counts.max(initial=0)))), -1)
+        ids[owner, col] = rows
+        return ids
+
+    def padded(self, texts: Sequence[str]):
+        """Unit token vectors of many texts ``[N, n_max, d]`` and the mask.
+
+        All lookups and gathers in one go, for the batched energies.
+        """
+        ids = self._ids(texts)
+        mask = ids >= 0
+        safe = np.where(mask, ids, 0)
+        K = np.asarray(self.glove.vectors[safe.ravel()], dtype=np.float32)
+        K = K.reshape(*ids.shape, self.glove.dim)
+        norms = self.glove.norms[safe] * mask
+        K /= np.maximum(norms, 1e-12)[..., None]
+        K[~mask] = 0.0
+        return K, mask
+
+    def mean_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """GloVe mean vector of each text ``[N, d]`` (zeros: no known word)."""
+        ids = self._ids(texts)
+        mask = ids >= 0
+        V = np.asarray(self.glove.vectors[np.where(mask, ids, 0).ravel()])
+        V = V.reshape(*ids.shape, self.glove.dim) * mask[..., None]
+        return V.sum(axis=1) / np.maximum(mask.sum(axis=1), 1)[:, None]
 
     def rank(
         self,

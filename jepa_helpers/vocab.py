@@ -123,8 +123,8 @@ class Vocabulary:
 
     def rows_of(self, words: Sequence[str]) -> np.ndarray:
         """Rows of ``words`` as int64 ``[len(words)]``, ``-1`` if unknown."""
-        get, row = self._memo.get, self.row
-        out = [get(w) for w in words]
+        row = self.row
+        out = list(map(self._memo.get, words))
         for n, r in enumerate(out):
             if r is None:
                 out[n] = row(words[n])
