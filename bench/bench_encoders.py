@@ -141,8 +141,8 @@ def bench_cache() -> None:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "tests"))
     import openai
-    from counting_embeddings_server import CountingEmbeddingsServer
 
+    from counting_embeddings_server import CountingEmbeddingsServer
     from jepa_helpers.encoders import CachedEncoder, OpenAIEncoder
 
     texts = sentences(2000, seed=7)  # 1 000 (context, candidate) pairs

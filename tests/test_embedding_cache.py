@@ -9,8 +9,8 @@ import threading
 import numpy as np
 import openai
 import pytest
-from counting_embeddings_server import CountingEmbeddingsServer
 
+from counting_embeddings_server import CountingEmbeddingsServer
 from jepa_helpers import embedding_cache
 from jepa_helpers.encoders import CachedEncoder, EncoderError, OpenAIEncoder
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import openai
 import pytest
-from counting_embeddings_server import CountingEmbeddingsServer, fake_vector
 
+from counting_embeddings_server import CountingEmbeddingsServer, fake_vector
 from jepa_helpers import minilm
 from jepa_helpers.encoders import (
     CachedEncoder,
