@@ -72,17 +72,6 @@ class NeedsSentenceEncoder(RuntimeError):
     """The energy needs the sentence view but no encoder was given."""
 
 
-def seed_cut(vector: np.ndarray, dim: int) -> np.ndarray:
-    """The seed's cut: keep the first ``dim`` components, *no* renormalising.
-
-    ``main.py`` cut the 1536-d text-embedding-3-small vector to the GloVe
-    dimension (300), so its norm printed as about 0.50. Cosines of cut
-    vectors still make sense (the first components of a Matryoshka
-    embedding carry most of the meaning) but the norm is no longer 1.
-    """
-    return np.asarray(vector, dtype=np.float32)[:dim]
-
-
 @dataclass
 class Scorer:
     """Score (context, candidate) texts with the seed's energies.
@@ -110,7 +99,9 @@ class Scorer:
             return None
         S = np.asarray(self.encoder.encode(list(texts)), dtype=np.float32)
         if self.match_dims:
-            S = seed_cut(S.T, self.glove.dim).T
+            from .encoders import match_dims
+
+            S = match_dims(S, self.glove.dim)
         return S
 
     # ------------------------------------------------------------- scores
