@@ -135,9 +135,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .demo import main_demo
 
-    return run_demo(args)
+    return main_demo(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -211,14 +211,39 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.set_defaults(func=cmd_score)
 
-    d = sub.add_parser("demo", help="the seed programs' run, end to end")
+    d = sub.add_parser(
+        "demo",
+        help="the seed programs' run, end to end",
+        description="Runs the seed's main.py (joint), pairwise.py and "
+        "main2.py (softmax) in order, or one --energy: the model calls "
+        "the energy tool and explains it. Offline unless OPENAI_API_KEY "
+        "is set. Prompts (Enter = default) only when stdin is a terminal "
+        "and no --context/--candidate is given.",
+    )
     d.add_argument("--context")
     d.add_argument("--candidate")
     d.add_argument(
         "--mode", choices=["auto", "online", "offline"], default="auto"
     )
+    d.add_argument(
+        "--max-turns",
+        type=_positive_int,
+        default=6,
+        help="responses per run before giving up (default 6)",
+    )
+    d.add_argument(
+        "--stream", action="store_true", help="stream the explanation"
+    )
     common(d)
-    d.set_defaults(func=cmd_demo)
+    # demo: no energy = the three seed programs; unset options = null
+    d.set_defaults(
+        func=cmd_demo,
+        energy=None,
+        temperature=None,
+        top_k=None,
+        alpha=None,
+        verbose=True,
+    )
 
     v = sub.add_parser(
         "serve", help="run the local OpenAI-compatible " "server"
