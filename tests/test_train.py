@@ -6,6 +6,8 @@ with GloVe mean vectors (fast; no sentence encoder needed).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -416,3 +418,36 @@ def test_trained_energy_ranks_texts_like_the_model(split, glove):
     assert one["energy"] == pytest.approx(Es[0])
     with pytest.raises(ValueError, match="candidates"):
         energy.energies("a context", [""])
+
+
+def test_trained_energy_is_a_tool_the_agent_loop_can_call(split, glove):
+    from jepa_helpers import tools
+    from jepa_helpers.agent import build_prompt, run_agent
+    from jepa_helpers.client import make_client
+    from jepa_helpers.train_tool import trained_energy_tool
+
+    result = train(split, "infonce")
+    energy = TrainedEnergy(
+        result.model,
+        lambda t: sentence_features(t, glove=glove),
+        split.whitener,
+    )
+    tool = trained_energy_tool(energy)
+    schema = tool.schema()
+    assert schema["strict"] is True
+    assert schema["parameters"]["required"] == ["context", "candidates"]
+    pair, other = split.held[0], split.held[1]
+    args = {"context": pair.context, "candidates": [other.candidate]}
+    payload = tools.call_tool(tool.name, json.dumps(args), {tool.name: tool})
+    assert payload == energy.rank(pair.context, [other.candidate])
+    bad = tools.call_tool(tool.name, '{"context": "x"}', {tool.name: tool})
+    assert bad["error"]["type"] == "invalid_arguments"
+
+    client = make_client("offline")
+    prompt = build_prompt(pair.context, [pair.candidate, other.candidate])
+    transcript = run_agent(client, prompt, tools={tool.name: tool})
+    calls = transcript.tool_calls
+    assert [c.name for c in calls] == [tool.name]
+    ranked = energy.rank(pair.context, [pair.candidate, other.candidate])
+    assert calls[0].result == json.loads(json.dumps(ranked))
+    assert transcript.stop_reason == "answered"
