@@ -103,8 +103,12 @@ def read_pairs(path: Path) -> Iterator[tuple[str, str]]:
 
 def cmd_score(args: argparse.Namespace) -> int:
     if args.list_energies:
+        from .scoring import ENERGY_SPECS
+
         for name, views in ENERGIES.items():
-            print(json.dumps({"name": name, "views": list(views)}))
+            row = {"name": name, "views": list(views)}
+            row["description"] = ENERGY_SPECS[name].description
+            print(json.dumps(row, ensure_ascii=False))
         return 0
     if args.pairs is None and (args.context is None or args.candidate is None):
         raise UsageError("give --context and --candidate, or --pairs FILE")
@@ -172,16 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
             "--temperature",
             "--tau",
             type=float,
-            default=0.5,
+            default=None,
             dest="temperature",
-            help="softmax temperature tau",
+            help="softmax temperature tau (default: the energy's own, "
+            "0.5 for softmax)",
         )
         q.add_argument("--top-k", type=_positive_int, default=20)
         q.add_argument(
             "--alpha",
             type=float,
-            default=0.5,
-            help="weight of the GloVe view in the joint energy",
+            default=None,
+            help="weight of the GloVe view in the joint energies "
+            "(default: the energy's own, 0.5 for joint)",
         )
         q.add_argument(
             "--glove",

@@ -11,20 +11,49 @@ Introduced in 03_cosine_energy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
 from . import energy as E
 from .glove import GloVe, Lookup
+from .shaped_scoring import (
+    SHAPED_SPECS,
+    EnergySpec,
+    VocabularyWeights,
+    shaped_energies,
+    shaped_payload,
+)
 from .text import tokenize, tokenize_many
+
+#: Energy name -> what it needs, computes and defaults to: the seed's
+#: three, then the shaped ones (07_energy_shaping_and_evaluation).
+ENERGY_SPECS: dict[str, EnergySpec] = {
+    "joint": EnergySpec(
+        ("glove", "sentence"),
+        "E(x, y) = 1 - (alpha cos(g_x, g_y) + (1 - alpha) cos(s_x, s_y)): "
+        "the seed's joint energy, g the mean GloVe vector, s the sentence "
+        "embedding.",
+        alpha=0.5,
+    ),
+    "pairwise": EnergySpec(
+        ("glove",),
+        "E(x, y) = 1 - mean_ij phi(h_i, k_j): the seed's mean pairwise "
+        "energy over GloVe token cosines.",
+    ),
+    "softmax": EnergySpec(
+        ("glove",),
+        "E(x, y) = - sum_ij w_ij phi(h_i, k_j), w = softmax(phi / tau) over "
+        "all token pairs: the seed's softmax pairwise energy.",
+        tau=0.5,
+    ),
+    **SHAPED_SPECS,
+}
 
 #: Energy name -> the views it needs ("glove", "sentence").
 ENERGIES: dict[str, tuple[str, ...]] = {
-    "joint": ("glove", "sentence"),
-    "pairwise": ("glove",),
-    "softmax": ("glove",),
+    name: spec.views for name, spec in ENERGY_SPECS.items()
 }
 
 INTERPRETATION = {
@@ -86,6 +115,16 @@ class Scorer:
     glove: GloVe
     encoder: SentenceEncoder | None = None
     match_dims: bool = False
+    _weights: VocabularyWeights | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @property
+    def vocab_weights(self) -> VocabularyWeights:
+        """Token weights of this GloVe vocabulary (built on first use)."""
+        if self._weights is None:
+            self._weights = VocabularyWeights(self.glove)
+        return self._weights
 
     # -------------------------------------------------------------- views
 
@@ -111,12 +150,16 @@ class Scorer:
         context: str,
         candidate: str,
         energy: str = "softmax",
-        tau: float = 0.5,
+        tau: float | None = None,
         top_k: int = 20,
-        alpha: float = 0.5,
+        alpha: float | None = None,
         verbose: bool = False,
     ) -> dict[str, Any]:
-        """The seed's tool result for one pair, as a JSON-ready dict."""
+        """The seed's tool result for one pair, as a JSON-ready dict.
+
+        ``tau``/``alpha`` ``None``: the energy's own default
+        (``ENERGY_SPECS``; 0.5 for the seed's energies).
+        """
         return self.score_many(
             [(context, candidate)], energy, tau, top_k, alpha, verbose
         )[0]
@@ -125,17 +168,18 @@ class Scorer:
         self,
         pairs: Sequence[tuple[str, str]],
         energy: str = "softmax",
-        tau: float = 0.5,
+        tau: float | None = None,
         top_k: int = 20,
-        alpha: float = 0.5,
+        alpha: float | None = None,
         verbose: bool = False,
     ) -> list[dict[str, Any]]:
         """Tool results for many pairs; sentence vectors in one batch."""
         check_energy(energy)
-        if energy == "joint" and self.encoder is None:
+        tau, alpha = energy_defaults(energy, tau, alpha)
+        if "sentence" in ENERGIES[energy] and self.encoder is None:
             raise NeedsSentenceEncoder(
-                "the joint energy needs a sentence encoder (MiniLM offline "
-                "or text-embedding-3-small online); none was given"
+                f"the {energy} energy needs a sentence encoder (MiniLM "
+                "offline or text-embedding-3-small online); none was given"
             )
         for n, (x, y) in enumerate(pairs):
             if not isinstance(x, str) or not isinstance(y, str):
@@ -155,6 +199,10 @@ class Scorer:
         return out
 
     def _payload(self, x, y, sx, sy, energy, tau, top_k, alpha, verbose):
+        if energy in SHAPED_SPECS:
+            return shaped_payload(
+                self, x, y, sx, sy, energy, tau, top_k, alpha, verbose
+            )
         Lx, Ly = self.lookup(x), self.lookup(y)
         gx, gy = E.mean_vector(Lx.matrix), E.mean_vector(Ly.matrix)
         joint = None
@@ -253,18 +301,26 @@ class Scorer:
         context: str,
         candidates: Sequence[str],
         energy: str = "softmax",
-        tau: float = 0.5,
-        alpha: float = 0.5,
+        tau: float | None = None,
+        alpha: float | None = None,
     ) -> np.ndarray:
         """Energies ``[N]`` of one context against N candidates, batched."""
         check_energy(energy)
+        tau, alpha = energy_defaults(energy, tau, alpha)
+        S = None
+        if "sentence" in ENERGIES[energy]:
+            S = self.sentence_vectors([context, *candidates])
+            if S is None:
+                raise NeedsSentenceEncoder(
+                    f"the {energy} energy needs a sentence encoder; none "
+                    "was given"
+                )
+        if energy in SHAPED_SPECS:
+            return shaped_energies(
+                self, context, candidates, energy, tau, alpha, S
+            )
         if energy != "joint":
             return self._pairwise_energies(context, candidates, energy, tau)
-        S = self.sentence_vectors([context, *candidates])
-        if S is None:
-            raise NeedsSentenceEncoder(
-                "the joint energy needs a sentence encoder; none was given"
-            )
         G = self.mean_vectors(candidates)
         gx = E.mean_vector(self.lookup(context).matrix)
         return E.joint_cosine_energy_batch(gx, G, S[0], S[1:], alpha)
@@ -346,8 +402,8 @@ class Scorer:
         context: str,
         candidates: Sequence[str],
         energy: str = "softmax",
-        tau: float = 0.5,
-        alpha: float = 0.5,
+        tau: float | None = None,
+        alpha: float | None = None,
     ) -> dict[str, Any]:
         """Candidates ordered by energy, lowest (most compatible) first.
 
@@ -386,6 +442,19 @@ def check_energy(name: str) -> str:
             f"unknown energy {name!r}; choose one of {sorted(ENERGIES)}"
         )
     return name
+
+
+def energy_defaults(
+    name: str, tau: float | None, alpha: float | None
+) -> tuple[float | None, float | None]:
+    """``(tau, alpha)`` with ``None`` replaced by the energy's defaults."""
+    spec = ENERGY_SPECS[check_energy(name)]
+    tau = spec.tau if tau is None else tau
+    alpha = spec.alpha if alpha is None else alpha
+    return (
+        0.5 if tau is None else tau,
+        0.5 if alpha is None else alpha,
+    )
 
 
 def _norm(v) -> float | None:
