@@ -32,8 +32,8 @@ demo: $(STAMP)
 test: lint unit nbval
 
 lint: $(STAMP)
-	$(BIN)/python -m black --check --quiet jepa_helpers tests bench
-	$(BIN)/python -m isort --check-only --quiet jepa_helpers tests bench
+	$(BIN)/python -m black --check --quiet jepa_helpers tests bench tools
+	$(BIN)/python -m isort --check-only --quiet jepa_helpers tests bench tools
 
 unit: $(STAMP)
 	env -u OPENAI_API_KEY $(TEST_ENV) $(BIN)/python -m pytest tests
@@ -44,8 +44,15 @@ ifneq ($(NOTEBOOKS),)
 		notebooks
 endif
 
+# Re-execute every notebook in place, fresh kernel each, offline, in name
+# order (STYLE.md c.5); NB=notebooks/03_x.ipynb runs only that one.
 notebooks: $(STAMP)
-	env -u OPENAI_API_KEY $(TEST_ENV) $(BIN)/python -m jepa_helpers.notebooks
+	env -u OPENAI_API_KEY $(TEST_ENV) $(BIN)/python \
+		tools/execute_notebooks.py $(NB)
+
+# The executed series as a static HTML site in site/ (git-ignored).
+docs: $(STAMP)
+	$(BIN)/python tools/render_docs.py --out site
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install -q 'jupyterlab>=4'

@@ -237,8 +237,16 @@ def parse_glove_text(path: str | os.PathLike, out_path: Path):
         for (a, z), f in zip(blocks, firsts)
     ]
     words: list[str] = []
+    # tqdm.notebook ignores TQDM_DISABLE (it forces disable=False), so
+    # pass it explicitly: no progress widget in stored notebook outputs.
+    quiet = os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true")
     bar = tqdm(
-        total=size, unit="B", unit_scale=True, desc=path.name, leave=False
+        total=size,
+        unit="B",
+        unit_scale=True,
+        desc=path.name,
+        leave=False,
+        **({"disable": True} if quiet else {}),
     )
     threads = 1 if size < PARALLEL_BYTES else min(2, os.cpu_count() or 1)
     pool = ThreadPoolExecutor(threads)
