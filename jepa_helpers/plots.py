@@ -442,6 +442,50 @@ def to_png(fig, compress_level: int = 1) -> bytes:
     return buf.getvalue()
 
 
+def energy_bars(
+    labels: Sequence[str],
+    energies: Sequence[float],
+    ax=None,
+    *,
+    xlabel: str = "energy E(x, y)  (lower = more compatible)",
+    title: str | None = None,
+):
+    """Horizontal bars of one energy per label, annotated with ``E``.
+
+    Bars start at 0, so negative energies (the softmax pairwise one) point
+    left. Introduced in 05_tool_schemas.
+    """
+    E = np.asarray(energies, dtype=float)
+    if E.shape != (len(labels),):
+        raise ValueError(
+            f"energy_bars: {E.size} energies for {len(labels)} labels"
+        )
+    fig, ax = _axes(ax, figsize=(6.4, 0.9 + 0.34 * max(len(labels), 1)))
+    y = np.arange(len(labels))
+    ax.barh(y, E, color=GROUP_COLORS[2])
+    ax.set_yticks(y, [short(t) for t in labels])
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.6)
+    span = max(float(np.abs(E).max(initial=0.0)), 1e-3)
+    ax.set_xlim(
+        min(0.0, float(E.min(initial=0.0))) - 0.35 * span,
+        max(0.0, float(E.max(initial=0.0))) + 0.35 * span,
+    )
+    for yi, e in enumerate(E):
+        ax.text(
+            e,
+            yi,
+            f" {e:.4f} ",
+            va="center",
+            fontsize=7,
+            ha="left" if e >= 0 else "right",
+        )
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    return fig, ax
+
+
 def curves(
     x: Sequence[float],
     series: Mapping[str, Sequence[float]],
@@ -531,6 +575,80 @@ def grouped_bars(
     ax.set_xticks(x, list(labels))
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel(ylabel)
+    ax.legend(frameon=False)
+    if title:
+        ax.set_title(title)
+    return fig, ax
+
+
+# ------------------------------------------------- training (notebook 08)
+
+
+def std_per_dimension(
+    stds: Mapping[str, Sequence[float]],
+    gamma: float,
+    ax=None,
+    *,
+    title: str | None = None,
+):
+    """Per-dimension std of embeddings, one line per model, against the
+    variance margin ``gamma`` (dashed): eb_jepa's first collapse monitor.
+
+    ``stds``: name -> ``[k]`` standard deviations. Introduced in
+    08_training_a_tiny_jepa.
+    """
+    if not stds:
+        raise ValueError("std_per_dimension needs at least one model")
+    fig, ax = _axes(ax)
+    for k, (name, s) in enumerate(stds.items()):
+        s = np.asarray(s, dtype=float)
+        ax.plot(
+            np.arange(s.size),
+            s,
+            marker="o",
+            ms=3,
+            color=GROUP_COLORS[k % len(GROUP_COLORS)],
+            label=name,
+        )
+    ax.axhline(
+        gamma, ls="--", lw=1, color="black", label=f"margin γ = {gamma}"
+    )
+    ax.set_xlabel("embedding dimension j")
+    ax.set_ylabel("std of z_j over held-out pairs")
+    ax.legend(frameon=False)
+    if title:
+        ax.set_title(title)
+    return fig, ax
+
+
+def spectrum(
+    spectra: Mapping[str, Sequence[float]],
+    ax=None,
+    *,
+    floor: float = 1e-12,
+    title: str | None = None,
+):
+    """Eigenvalues of each model's embedding covariance, largest first,
+    on a log axis (values below ``floor`` drawn at ``floor``).
+
+    A collapsed embedding has one (or no) eigenvalue far above the rest.
+    Introduced in 08_training_a_tiny_jepa.
+    """
+    if not spectra:
+        raise ValueError("spectrum needs at least one model")
+    fig, ax = _axes(ax)
+    for k, (name, lam) in enumerate(spectra.items()):
+        lam = np.maximum(np.asarray(lam, dtype=float), floor)
+        ax.plot(
+            np.arange(1, lam.size + 1),
+            lam,
+            marker=".",
+            color=GROUP_COLORS[k % len(GROUP_COLORS)],
+            label=name,
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel("eigenvalue index (largest first)")
+    ax.set_ylabel("eigenvalue of Cov(z)")
     ax.legend(frameon=False)
     if title:
         ax.set_title(title)

@@ -140,3 +140,13 @@ def test_to_png_renders_the_figure_size():
 def test_short_labels():
     assert plots.short("a  b") == "a b"
     assert plots.short("x" * 50, 10) == "x" * 9 + "\u2026"
+
+
+def test_energy_bars_point_left_for_negative_energies():
+    fig, ax = plots.energy_bars(["a", "b"], [0.5, -0.25])
+    assert [b.get_width() for b in ax.patches] == [0.5, -0.25]
+    assert [t.get_text().strip() for t in ax.texts] == ["0.5000", "-0.2500"]
+    lo, hi = ax.get_xlim()
+    assert lo < -0.25 and hi > 0.5
+    with pytest.raises(ValueError):
+        plots.energy_bars(["a"], [0.1, 0.2])
