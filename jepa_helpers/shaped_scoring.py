@@ -54,7 +54,7 @@ class EnergySpec:
 #: Settings chosen on STS-B train + dev by ``bench/tune_energies.py``.
 STOPWORD_TAU = 0.2
 SIF_TAU = 0.2
-JOINT_SIF_ALPHA = 0.15
+JOINT_SIF_ALPHA = 0.05
 
 SHAPED_SPECS: dict[str, EnergySpec] = {
     "glove_mean": EnergySpec(
@@ -346,6 +346,7 @@ def shaped_energies(
         if energy == "wmd":
             U64 = U.astype(np.float64)
             table = S.euclidean_costs(H64, U64, H64 @ U64.T)  # [m, u]
+            table = table.astype(np.float32)
         else:
             norms = np.asarray(scorer.glove.norms[words], dtype=np.float32)
             table = Hu @ (U / np.maximum(norms, 1e-12)[:, None]).T

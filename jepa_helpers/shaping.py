@@ -46,10 +46,11 @@ from .energy import (
 ZIPF_OFFSET = 2.7
 #: SIF's ``a`` in ``a / (a + p)``, chosen on STS-B train and dev.
 SIF_A = 1e-4
-#: Sinkhorn regularisation as a fraction of the blind-coupling cost.
-OT_EPS = 0.1
-#: Sinkhorn iterations (fixed, so batched and single results agree).
-OT_ITERS = 30
+#: Sinkhorn regularisation as a fraction of the blind-coupling cost, and
+#: the iterations (fixed, so batched and single results agree): the
+#: fewest within 0.0005 of the best STS-B train + dev rho (tune script).
+OT_EPS = 0.2
+OT_ITERS = 10
 _TINY = 1e-300
 
 
@@ -405,20 +406,22 @@ def sinkhorn_plan(
 
 def _sinkhorn_batch(C, a, b, eps, iters):
     """Plans ``[N, m, n]`` for costs ``C`` ``[N, m, n]``, masses ``a``
-    ``[N, m]``, ``b`` ``[N, n]``, regularisations ``eps`` ``[N]``."""
+    ``[N, m]``, ``b`` ``[N, n]``, regularisations ``eps`` ``[N]``; all in
+    the dtype of ``C`` (the batched energy runs in float32)."""
     if int(iters) != iters or iters < 1:
         raise ValueError(f"Sinkhorn iterations must be >= 1, got {iters}")
+    dt = C.dtype
+    a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
     live = b[:, None, :] > 0
     shift = np.where(live, C, np.inf).min(axis=2, initial=np.inf)
     shift[~np.isfinite(shift)] = 0.0
-    G = np.exp(-(C - shift[:, :, None]) / eps[:, None, None])
+    G = np.exp((shift[:, :, None] - C) / eps.astype(dt)[:, None, None])
     G *= (a[:, :, None] > 0) & live
-    v = (b > 0).astype(np.float64)
+    v = (b > 0).astype(dt)
+    tiny = np.finfo(dt).tiny
     for _ in range(int(iters)):
-        Gv = (G @ v[:, :, None])[:, :, 0]
-        u = np.divide(a, Gv, out=np.zeros_like(a), where=Gv > _TINY)
-        Gu = (u[:, None, :] @ G)[:, 0, :]
-        v = np.divide(b, Gu, out=np.zeros_like(b), where=Gu > _TINY)
+        u = a / np.maximum((G @ v[:, :, None])[:, :, 0], tiny)
+        v = b / np.maximum((u[:, None, :] @ G)[:, 0, :], tiny)
     return u[:, :, None] * G * v[:, None, :]
 
 
@@ -501,26 +504,30 @@ def transport_energy_of_costs(
 
     ``C`` ``[N, m, n]`` Euclidean costs, ``a`` ``[m]``, ``b`` ``[N, n]``
     (0 on padding). All N Sinkhorn problems run as stacked matrix
-    products. Equal to N single calls.
+    products in float32 (twice as fast as float64); the result equals N
+    single calls to about 1e-7.
 
     Introduced in 07_energy_shaping_and_evaluation.
     """
-    C = np.asarray(C, dtype=np.float64)
+    C = np.asarray(C, dtype=np.float32)
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     out = np.ones(C.shape[0])
     sb = b.sum(axis=1)
     if a.sum() == 0:
         return out
-    alpha = np.broadcast_to(a / a.sum(), (C.shape[0], a.size))
-    beta = b / np.maximum(sb, _TINY)[:, None]
-    B = np.einsum("nm,nmk,nk->n", alpha, C, beta)
+    alpha = (a / a.sum()).astype(np.float32)
+    beta = (b / np.maximum(sb, _TINY)[:, None]).astype(np.float32)
+    B = np.einsum("m,nmk,nk->n", alpha, C, beta, dtype=np.float64)
     out[(sb > 0) & (B <= 0)] = 0.0
     ok = (sb > 0) & (B > 0)
     if not ok.any():
         return out
-    P = _sinkhorn_batch(C[ok], alpha[ok], beta[ok], eps * B[ok], iters)
-    out[ok] = (P * C[ok]).sum(axis=(1, 2)) / B[ok]
+    if not ok.all():
+        C, beta, B = C[ok], beta[ok], B[ok]
+    A = np.broadcast_to(alpha, (C.shape[0], alpha.size))
+    P = _sinkhorn_batch(C, A, beta, eps * B, iters)
+    out[ok] = np.einsum("nmk,nmk->n", P, C, dtype=np.float64) / B
     return out
 
 
