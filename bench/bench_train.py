@@ -27,7 +27,6 @@ import time
 
 import numpy as np
 
-from jepa_helpers.encoders import default_encoder
 from jepa_helpers.glove import load_glove
 from jepa_helpers.scoring import Scorer
 from jepa_helpers.train import Objective, TinyJEPA, fit, ranking_accuracy
@@ -35,6 +34,7 @@ from jepa_helpers.training_pairs import (
     load_pairs,
     prepare_split,
     sentence_features,
+    training_encoder,
 )
 
 
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--seeds", type=int, default=5)
     a = ap.parse_args()
-    encoder = default_encoder("offline")
+    encoder = training_encoder("offline")
     glove = load_glove()
     pairs = load_pairs()
     split = prepare_split(

@@ -34,6 +34,8 @@ __all__ = [
     "prepare_split",
     "sentence_features",
     "split_pairs",
+    "SortedBatch",
+    "training_encoder",
 ]
 
 COLUMNS = ("id", "topic", "kind", "context", "candidate")
@@ -154,6 +156,52 @@ def sentence_features(
     if encoder is not None:
         parts.append(np.asarray(encoder.encode(texts), dtype=np.float64))
     return np.concatenate(parts, axis=1).astype(np.float64)
+
+
+class SortedBatch:
+    """An encoder wrapper that encodes the distinct texts in sorted order.
+
+    MiniLM's float32 maths depends slightly (~1e-7) on which texts share a
+    batch and in what order; training amplifies such differences, so the
+    numbers a notebook prints would depend on the order its texts were
+    first encoded (and cached) in. Sorting makes a batch a function of
+    the *set* of texts: ``prepare_split`` always encodes the same set on a
+    cold cache, so every run (notebook, tests, bench) caches the same
+    vectors. ``name`` differs from the wrapped encoder's, so these vectors
+    get their own disk-cache entries. Introduced in
+    08_training_a_tiny_jepa.
+    """
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+        self.name = f"{encoder.name}/sorted-batch"
+        self.dim = encoder.dim
+        self.model = getattr(encoder, "model", encoder.name)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        distinct = sorted(set(texts))
+        V = np.asarray(self.encoder.encode(distinct), dtype=np.float32)
+        row = {t: i for i, t in enumerate(distinct)}
+        return V[[row[t] for t in texts]]
+
+
+def training_encoder(mode: str = "auto"):
+    """The frozen sentence encoder for training, behind the disk cache.
+
+    Offline: ``CachedEncoder(SortedBatch(MiniLMEncoder()))``, so the
+    features (and every number trained from them) are reproducible bit for
+    bit on one machine, cold cache or warm. Online: ``default_encoder``
+    as is (remote vectors are not bit-reproducible anyway). Introduced in 08_training_a_tiny_jepa.
+    """
+    from .encoders import CachedEncoder, MiniLMEncoder, default_encoder
+
+    encoder = default_encoder(mode)
+    if not isinstance(encoder.encoder, MiniLMEncoder):
+        return encoder
+    return CachedEncoder(SortedBatch(encoder.encoder))
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,13 @@ from jepa_helpers.train import (
 )
 from jepa_helpers.training_pairs import (
     PairFileError,
+    SortedBatch,
     Whitener,
     load_pairs,
     prepare_split,
     sentence_features,
     split_pairs,
+    training_encoder,
 )
 
 EPS = 1e-6
@@ -451,3 +453,33 @@ def test_trained_energy_is_a_tool_the_agent_loop_can_call(split, glove):
     ranked = energy.rank(pair.context, [pair.candidate, other.candidate])
     assert calls[0].result == json.loads(json.dumps(ranked))
     assert transcript.stop_reason == "answered"
+
+
+class BatchDependentEncoder:
+    """Each vector drifts with its batch-mates, like float32 BLAS."""
+
+    name, dim = "fake", 3
+
+    def encode(self, texts):
+        base = np.array([[len(t), 1.0, 0.0] for t in texts], dtype=np.float32)
+        return base + 1e-3 * len(texts[0])
+
+
+def test_sorted_batch_depends_on_the_set_not_the_order():
+    wrapped = SortedBatch(BatchDependentEncoder())
+    texts = ["bb", "a", "ccc", "a"]
+    forward = wrapped.encode(texts)
+    backward = wrapped.encode(texts[::-1])[::-1]
+    np.testing.assert_array_equal(forward, backward)
+    np.testing.assert_array_equal(forward[1], forward[3])
+    np.testing.assert_allclose(forward[:, 0], [2, 1, 3, 1], atol=1e-2)
+    assert wrapped.name != BatchDependentEncoder.name
+    raw = BatchDependentEncoder()
+    assert not np.array_equal(raw.encode(texts), raw.encode(texts[::-1])[::-1])
+    assert wrapped.encode([]).shape == (0, 3)
+
+
+def test_training_encoder_offline_is_cached_and_sorted(cache):
+    encoder = training_encoder("offline")
+    assert isinstance(encoder.encoder, SortedBatch)
+    assert encoder.name.endswith("/sorted-batch")
