@@ -249,8 +249,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
+    # Handler threads are daemons, so an idle keep-alive connection that a
+    # script forgot to close never holds the interpreter at exit (non-daemon
+    # threads are joined before atexit could stop the server); stop() still
+    # closes every connection and joins every handler it tracks.
+    daemon_threads = True
+    block_on_close = False
     allow_reuse_address = True
 
     def __init__(self, addr: tuple[str, int]) -> None:
@@ -258,6 +262,31 @@ class _HTTPServer(ThreadingHTTPServer):
         self.store = ResponseStore()
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
+        self._handlers: set[threading.Thread] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self._handle_then_forget,
+            args=(request, client_address),
+            daemon=True,
+        )
+        with self._conns_lock:
+            self._handlers.add(thread)
+        thread.start()
+
+    def _handle_then_forget(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._conns_lock:
+                self._handlers.discard(threading.current_thread())
+
+    def join_handlers(self, timeout: float) -> None:
+        """Wait (up to ``timeout`` s each) for the running handlers."""
+        with self._conns_lock:
+            handlers = list(self._handlers)
+        for thread in handlers:
+            thread.join(timeout)
 
     def track(self, conn: socket.socket, add: bool) -> None:
         with self._conns_lock:
@@ -335,7 +364,8 @@ class OfflineServer:
             return
         httpd.shutdown()
         httpd.close_connections()
-        httpd.server_close()  # joins the handler threads
+        httpd.server_close()
+        httpd.join_handlers(timeout=10)
         if thread is not None:
             thread.join(timeout=10)
 
