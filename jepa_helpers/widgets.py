@@ -55,7 +55,15 @@ class Explorer:
     output: W.Output
 
     def _repr_mimebundle_(self, **kwargs: Any):
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):  # (data, metadata)
+            bundle = bundle[0]
+        bundle = dict(bundle or {})
+        bundle["text/plain"] = (
+            f"explorer with controls {', '.join(self.controls)} "
+            "(interactive: needs a running kernel)"
+        )
+        return bundle
 
 
 def _show(fig: Figure) -> None:

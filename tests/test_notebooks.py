@@ -145,7 +145,8 @@ def test_errors_only_in_raises_exception_cells(path):
         errors = [o for o in cell.outputs if o.output_type == "error"]
         tagged = "raises-exception" in tags(cell)
         assert bool(errors) == tagged, (
-            f"{path.name}: {'untagged error' if errors else 'tag without error'}"
+            f"{path.name}: "
+            f"{'untagged error' if errors else 'tag without error'}"
             f" in\n{cell.source}"
         )
 
@@ -192,8 +193,11 @@ def test_no_saved_widget_state(path):
     assert "widgets" not in nb.metadata
     for cell in code_cells(nb):
         for out in cell.outputs:
-            assert "application/vnd.jupyter.widget-state+json" not in out.get(
-                "data", {}
+            data = out.get("data", {})
+            assert "application/vnd.jupyter.widget-state+json" not in data
+            assert "application/vnd.jupyter.widget-view+json" not in data, (
+                f"{path.name}: a widget view (random model id) is stored; "
+                "run `make notebooks`"
             )
 
 

@@ -106,3 +106,13 @@ def test_boltzmann_explorer_reads_one_candidate_per_line(scorer, shown):
     ex.controls["alpha"].value = 1.0
     ex.controls["candidates"].value = ""
     assert len(shown) == 4
+
+
+def test_explorer_text_is_stable_and_names_its_controls(scorer, shown):
+    ex = widgets.pairwise_explorer(scorer, SEED_CONTEXT, SEED_CANDIDATE)
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == (
+        "explorer with controls context, candidate, tau, energy "
+        "(interactive: needs a running kernel)"
+    )

@@ -1,4 +1,6 @@
-"""Re-execute the notebooks in place, each in a fresh kernel (``make notebooks``).
+"""Re-execute the notebooks in place, each in a fresh kernel.
+
+``make notebooks`` runs this script::
 
     python tools/execute_notebooks.py [notebooks/NN_name.ipynb ...]
 
@@ -7,8 +9,10 @@ run top to bottom by ``nbclient`` in a new kernel of the current Python
 (the same interpreter nbval's ``--nbval-current-env`` uses), with the
 notebook's folder as the working directory, then written back with its
 outputs. Execution counts therefore run 1..N. Widget state and per-cell
-timing metadata are not stored (STYLE.md c.5, e.6). ``make notebooks``
-sets ``JEPA_OFFLINE=1`` and ``TQDM_DISABLE=1``, which reach the kernel.
+timing metadata are not stored (STYLE.md c.5, e.6), nor widget views
+(their model ids change on every run and have no state to show).
+``make notebooks`` sets ``JEPA_OFFLINE=1`` and ``TQDM_DISABLE=1``, which
+reach the kernel.
 
 A cell that raises stops the run with the notebook's name and the cell,
 unless the cell is tagged ``raises-exception``; the file is then left as
@@ -33,6 +37,7 @@ from nbclient.exceptions import CellExecutionError
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 TIMEOUT = 600  # seconds per cell; nbval's own limit is stricter
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 CURRENT_ENV = "current-env"
@@ -85,6 +90,9 @@ def clean(nb: nbformat.NotebookNode) -> None:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = coalesce_streams(cell.outputs)
+            for out in cell.outputs:
+                # a random model id, and no state is stored to render it
+                out.get("data", {}).pop(WIDGET_VIEW, None)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
