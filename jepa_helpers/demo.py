@@ -99,7 +99,32 @@ def programs_for(energy: str | None) -> list[Program]:
     ]
 
 
-def ask(label: str, default: str, read: Callable[[str], str] = input) -> str:
+def read_line(prompt: str) -> str:
+    """``input(prompt)`` that a Ctrl-C always interrupts.
+
+    A Ctrl-C may be delivered to any thread of the process (the local
+    server's, BLAS workers); ``input()`` then keeps blocking in ``read()``
+    and only the main thread could raise ``KeyboardInterrupt``. Waiting in
+    short ``select`` slices lets the main thread run Python between them
+    and raise it at once. Raises ``EOFError`` on a closed standard input.
+    """
+    if os.name != "posix" or not sys.stdin.isatty():
+        return input(prompt)
+    import select
+
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    while not select.select([sys.stdin], [], [], 0.1)[0]:
+        pass
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
+def ask(
+    label: str, default: str, read: Callable[[str], str] = read_line
+) -> str:
     """The seed's prompt: ``Context   ['<default>']: ``; Enter = default.
 
     Raises ``EOFError`` when standard input is closed.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import signal
 import socket
 import threading
 import time
@@ -306,6 +307,21 @@ class _HTTPServer(ThreadingHTTPServer):
         """Quiet: a client that vanishes is not the server's error."""
 
 
+def _serve_without_signals(httpd: _HTTPServer) -> None:
+    """``serve_forever`` with Ctrl-C and friends blocked in this thread.
+
+    The handler threads it starts inherit the mask, so the process's
+    signals reach the main thread (where Python raises
+    ``KeyboardInterrupt``), not a server thread.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(
+            signal.SIG_BLOCK,
+            {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT},
+        )
+    httpd.serve_forever(poll_interval=0.1)
+
+
 class OfflineServer:
     """The local OpenAI-compatible server, as a context manager.
 
@@ -346,8 +362,8 @@ class OfflineServer:
             httpd = _HTTPServer((self.host, self.port))
             self.port = httpd.server_address[1]
             thread = threading.Thread(
-                target=httpd.serve_forever,
-                kwargs={"poll_interval": 0.1},
+                target=_serve_without_signals,
+                args=(httpd,),
                 name=f"offline-narrator:{self.port}",
                 daemon=True,
             )
