@@ -84,7 +84,11 @@ EnergyName = Annotated[str, AfterValidator(_known_energy), _EnergyEnum]
 _TEXT = f"at most {MAX_TEXT_CHARS:,} characters"
 #: The scorer's defaults, which a null option stands for.
 DEFAULTS = {
-    name: p.default
+    name: (
+        "the energy's own default (0.5 for the seed's energies)"
+        if p.default is None
+        else p.default
+    )
     for name, p in inspect.signature(scoring.Scorer.score).parameters.items()
     if p.default is not inspect.Parameter.empty
 }
