@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def pyproject_requirements():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = meta["dependencies"] + meta["optional-dependencies"]["test"]
+    extras = meta["optional-dependencies"]
+    assert {"test", "browser"} <= set(extras), sorted(extras)
+    reqs = meta["dependencies"] + [r for e in extras.values() for r in e]
     return {Requirement(r).name.lower(): Requirement(r) for r in reqs}
 
 
