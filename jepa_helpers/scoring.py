@@ -18,6 +18,7 @@ import numpy as np
 
 from . import energy as E
 from .glove import GloVe, Lookup
+from .payloads import pair_rows, ranking_payload
 from .shaped_scoring import (
     SHAPED_SPECS,
     EnergySpec,
@@ -268,17 +269,9 @@ class Scorer:
             "sentence_encoder": self.encoder and self.encoder.name,
         }
         if energy == "softmax":
-            base["token_pair_contributions_topk"] = [
-                {
-                    "context_token": Lx.tokens[c.i],
-                    "candidate_token": Ly.tokens[c.j],
-                    "phi_cosine": c.phi,
-                    "weight": c.weight,
-                    "contribution": c.contribution,
-                    "indices": {"i": c.i, "j": c.j},
-                }
-                for c in r.top
-            ]
+            base["token_pair_contributions_topk"] = pair_rows(
+                r.top, Lx.tokens, Ly.tokens
+            )
         base["interpretation"] = INTERPRETATION[energy]
         if verbose:
             base["norms"] = {
@@ -412,27 +405,7 @@ class Scorer:
         if not candidates:
             raise ValueError("rank needs at least one candidate")
         Es = self.energies(context, candidates, energy, tau, alpha)
-        order = np.argsort(Es, kind="stable")
-        ranking = [
-            {
-                "rank": r + 1,
-                "index": int(i),
-                "candidate": candidates[i],
-                "energy": float(Es[i]),
-            }
-            for r, i in enumerate(order)
-        ]
-        return {
-            "context": context,
-            "energy_name": energy,
-            "ranking": ranking,
-            "best_candidate": ranking[0]["candidate"],
-            "interpretation": (
-                "Candidates are sorted by energy, lowest first: under this "
-                "toy energy-based model the first one is the most "
-                "compatible with the context (y* = argmin_y E(x, y))."
-            ),
-        }
+        return ranking_payload(context, candidates, Es, energy)
 
 
 def check_energy(name: str) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import energy as E
 from . import shaping as S
+from .payloads import pair_rows
 from .stopwords import STOPWORDS
 from .text import tokenize
 
@@ -256,17 +257,9 @@ def shaped_payload(
         "glove_dim": scorer.glove.dim,
         "gpt_embedding_dim": None if sx is None else int(sx.shape[0]),
         "sentence_encoder": scorer.encoder and scorer.encoder.name,
-        "token_pair_contributions_topk": [
-            {
-                "context_token": Lx.tokens[c.i],
-                "candidate_token": Ly.tokens[c.j],
-                "phi_cosine": c.phi,
-                "weight": c.weight,
-                "contribution": c.contribution,
-                "indices": {"i": c.i, "j": c.j},
-            }
-            for c in r.top
-        ],
+        "token_pair_contributions_topk": pair_rows(
+            r.top, Lx.tokens, Ly.tokens
+        ),
         "interpretation": INTERPRETATION[energy],
     }
     if verbose:

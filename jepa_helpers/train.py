@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .payloads import ranking_payload
 from .train_losses import LossParts, Objective, objective
 
 __all__ = [
@@ -499,19 +500,4 @@ class TrainedEnergy:
         """Candidates sorted by energy, lowest first (``argmin_y E``)."""
         candidates = list(candidates)
         Es = self.energies(context, candidates)
-        order = np.argsort(Es, kind="stable")
-        ranking = [
-            {
-                "rank": r + 1,
-                "index": int(i),
-                "candidate": candidates[i],
-                "energy": float(Es[i]),
-            }
-            for r, i in enumerate(order)
-        ]
-        return {
-            "context": context,
-            "energy_name": self.name,
-            "ranking": ranking,
-            "best_candidate": ranking[0]["candidate"],
-        }
+        return ranking_payload(context, candidates, Es, self.name)
