@@ -14,7 +14,8 @@ NBVAL := --nbval --nbval-current-env \
 	--nbval-cell-timeout=120 --nbval-kernel-startup-timeout=120
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: install demo test lint unit nbval notebooks lab docs bench clean
+.PHONY: install demo test lint unit nbval notebooks lab docs bench clean \
+	browser-test
 
 install: $(STAMP)
 
@@ -29,11 +30,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m jepa_helpers demo $(ARGS)
 
-test: lint unit nbval
+# Debian's chromium; `make test` drives it when it is installed.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_STAMP := $(VENV)/.installed-browser
+
+test: lint unit nbval $(if $(wildcard $(CHROMIUM)),browser-test)
 
 lint: $(STAMP)
-	$(BIN)/python -m black --check --quiet jepa_helpers tests bench tools
-	$(BIN)/python -m isort --check-only --quiet jepa_helpers tests bench tools
+	$(BIN)/python -m black --check --quiet jepa_helpers tests bench tools \
+		tests_browser
+	$(BIN)/python -m isort --check-only --quiet jepa_helpers tests bench tools \
+		tests_browser
 
 unit: $(STAMP)
 	env -u OPENAI_API_KEY $(TEST_ENV) $(BIN)/python -m pytest tests
@@ -43,6 +50,16 @@ ifneq ($(NOTEBOOKS),)
 	env -u OPENAI_API_KEY $(TEST_ENV) $(BIN)/python -m pytest $(NBVAL) \
 		notebooks
 endif
+
+# The notebooks in JupyterLab, driven through headless chromium
+# (tests_browser/; screenshots in screenshots/browser/).
+browser-test: $(BROWSER_STAMP)
+	env -u OPENAI_API_KEY $(TEST_ENV) JEPA_CHROMIUM=$(CHROMIUM) \
+		$(BIN)/python -m pytest tests_browser
+
+$(BROWSER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,browser]'
+	touch $(BROWSER_STAMP)
 
 # Re-execute every notebook in place, fresh kernel each, offline, in name
 # order (STYLE.md c.5); NB=notebooks/03_x.ipynb runs only that one.
