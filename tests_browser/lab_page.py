@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lab_server import LabServer
 
@@ -209,6 +210,14 @@ class ExplorerView:
         self.cell = cell
         self.page = cell.page
         self.widget = cell.locator(".jp-Cell-outputArea .widget-vbox").first
+        try:
+            self.widget.wait_for(timeout=30_000)
+        except PlaywrightTimeout:
+            shown = cell.locator(".jp-Cell-outputArea").inner_text()
+            raise AssertionError(
+                "no explorer widget rendered (is the ipywidgets JupyterLab"
+                f" extension, jupyterlab_widgets, installed?); shows {shown!r}"
+            ) from None
 
     def _control(self, kind: str, label: str) -> Locator:
         control = self.widget.locator(kind).filter(
