@@ -71,8 +71,7 @@ notebooks: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python tools/render_docs.py --out site
 
-lab: $(STAMP)
-	$(BIN)/python -m pip install -q 'jupyterlab>=4'
+lab: $(BROWSER_STAMP)
 	$(BIN)/jupyter lab notebooks
 
 bench: $(STAMP)
