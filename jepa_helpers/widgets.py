@@ -42,6 +42,17 @@ _LAYOUT = W.Layout(width="95%")
 _STYLE = {"description_width": "90px"}
 
 
+def _text_box(value: str, description: str, kind=W.Text) -> W.Widget:
+    """A full-width text box that updates when editing is done."""
+    return kind(
+        value=value,
+        description=description,
+        continuous_update=False,
+        layout=_LAYOUT,
+        style=_STYLE,
+    )
+
+
 @dataclass
 class Explorer:
     """An explorer: the ``widget`` to display, its ``controls`` by name.
@@ -129,20 +140,8 @@ def pairwise_explorer(
     Introduced in 04_softmax_pairwise_energy.
     """
     controls = {
-        "context": W.Text(
-            value=context,
-            description="context x",
-            continuous_update=False,
-            layout=_LAYOUT,
-            style=_STYLE,
-        ),
-        "candidate": W.Text(
-            value=candidate,
-            description="candidate y",
-            continuous_update=False,
-            layout=_LAYOUT,
-            style=_STYLE,
-        ),
+        "context": _text_box(context, "context x"),
+        "candidate": _text_box(candidate, "candidate y"),
         "tau": W.FloatLogSlider(
             value=tau,
             base=10,
@@ -223,13 +222,7 @@ def boltzmann_explorer(
     Introduced in 03_cosine_energy.
     """
     controls = {
-        "context": W.Text(
-            value=context,
-            description="context x",
-            continuous_update=False,
-            layout=_LAYOUT,
-            style=_STYLE,
-        ),
+        "context": _text_box(context, "context x"),
         "candidates": W.Textarea(
             value="\n".join(candidates),
             description="candidates",
